@@ -1,0 +1,96 @@
+"""``loss`` and ``simulate``: the random-feature ridge model (MRS / Zhang)."""
+
+from __future__ import annotations
+
+import argparse
+
+import mpmath
+
+from ..errors import ParameterError
+from ..models.ridge import RandomFeatureRidge
+from ..parsing import parse_spectrum
+from ..simulate import simulate_ridge
+from . import emit
+from ._common import check_precision, finite_or_none, mp_str, size_arg
+
+
+def _loss(args: argparse.Namespace) -> dict:
+    spec = parse_spectrum(args.spectrum)
+    model = RandomFeatureRidge(spec)
+    check_precision(args.precision)
+    if args.precision:
+        sol = model.solve_mp(args.N, args.T, args.ridge, dps=args.precision)
+        out = {
+            key: mp_str(getattr(sol, key), args.precision)
+            for key in ("loss", "rho", "d1", "d2", "bias", "variance", "gamma_bar")
+        }
+        out["precision"] = args.precision
+    else:
+        sol = model.solve(args.N, args.T, args.ridge)
+        out = {key: finite_or_none(getattr(sol, key)) for key in ("loss", "rho", "d1", "d2", "bias", "variance", "gamma_bar")}
+    loss_inf = (mpmath.isinf(sol.loss) if isinstance(sol.loss, mpmath.mpf) else sol.loss == float("inf"))
+    out.update(
+        spectrum=spec.describe(),
+        N=args.N,
+        T=args.T,
+        ridge=args.ridge,
+        diverges=bool(loss_inf),
+        convention="L = 1/2 E[(z-y)^2] per output; objective 1/2 sum (z-y)^2 + gamma/2 |theta|^2; "
+        "Var(w)=sigma_w^2/M, Var(u)=sigma_u^2/M with sigma^2=1 (1 for M=inf)",
+    )
+    if loss_inf:
+        out["loss"] = None
+        out["note"] = "ridgeless interpolation peak N = T < M: the expected test loss diverges"
+    emit(out, args.json)
+    return out
+
+
+def _simulate(args: argparse.Namespace) -> dict:
+    spec = parse_spectrum(args.spectrum)
+    for name in ("N", "T"):
+        v = getattr(args, name)
+        if v != int(v) or v <= 0:
+            raise ParameterError(f"{name} must be a positive integer for a simulation; got {v}")
+    res = simulate_ridge(
+        spec, int(args.N), int(args.T), args.ridge, seeds=args.seeds, seed=args.seed,
+        teachers=args.teachers, quiet=args.quiet,
+    )
+    theory = RandomFeatureRidge(spec).solve(args.N, args.T, args.ridge)
+    out = {
+        "loss_mean": float(res.loss_mean[0]),
+        "loss_stderr": float(res.loss_stderr[0]),
+        "train_loss_mean": float(res.train_mean[0]),
+        "theory_loss": finite_or_none(theory.loss),
+        "seeds": args.seeds,
+        "seed": args.seed,
+        "teachers": args.teachers,
+        "spectrum": spec.describe(),
+        "N": args.N,
+        "T": args.T,
+        "ridge": args.ridge,
+    }
+    emit(out, args.json)
+    return out
+
+
+def register(sub) -> None:
+    p = sub.add_parser("loss", help="expected test loss of the random-feature ridge model (B1)")
+    p.add_argument("--spectrum", required=True, help='e.g. "powerlaw(alpha=1, M=1000)"')
+    p.add_argument("--N", type=size_arg, required=True, help="number of features (inf allowed)")
+    p.add_argument("--T", type=size_arg, required=True, help="number of training samples (inf allowed)")
+    p.add_argument("--ridge", type=float, default=0.0, help="ridge gamma >= 0 (default 0)")
+    p.add_argument("--precision", type=int, default=None, help="significant digits (mpmath)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(handler=_loss)
+
+    p = sub.add_parser("simulate", help="Monte-Carlo test loss of the same model")
+    p.add_argument("--spectrum", required=True)
+    p.add_argument("--N", type=size_arg, required=True)
+    p.add_argument("--T", type=size_arg, required=True)
+    p.add_argument("--ridge", type=float, default=0.0)
+    p.add_argument("--seeds", type=int, default=16, help="independent draws (default 16)")
+    p.add_argument("--seed", type=int, default=0, help="seed of numpy.random.default_rng")
+    p.add_argument("--teachers", type=int, default=8, help="teacher vectors per draw (default 8)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_simulate)

@@ -1,0 +1,307 @@
+"""The random-feature ridge model of Maloney-Roberts-Sully and Zhang at any ridge ``gamma >= 0``.
+
+Canonical convention: :mod:`scalingsym.symbols`. Formulas: ``static_rf_ridge.md`` B1-B2. This layer
+holds only the observables; the spectral sums come from :mod:`scalingsym.spectra` and the renormalised
+ridge ``rho`` from :mod:`scalingsym.resolvent` (static ridge = regulariser ``s = gamma_bar/(N T)``).
+
+* (B1a) ``rho (N - d1)(T - d1) = gamma_bar``, ``gamma_bar = gamma / u_var``;
+* (B1b) ``L = w_var/2 * rho N T (d1 - d2) / ((N - d1)(T - d1) + (d1 - d2)(N + T - 2 d1))``
+  for the isotropic teacher; a general teacher (task weights ``w2_k``) uses the two-point
+  deterministic equivalent at ``s1 = s2 = s`` (``dynamics_and_regimes.md`` B4), which reduces to
+  (B1b) for the isotropic teacher (checked in the tests to machine precision);
+* (B2) ridgeless: ``L = w_var/2 * n rho_0 / (1 - n/m)`` derived from (B1) by a one-sided limit
+  (:func:`derive_ridgeless`), ``+inf`` at ``N = T < M``, ``0`` once ``min(N, T) >= M``.
+
+These are large-``N``, ``T`` deterministic equivalents (exact finite-``M`` sums); finite-size
+corrections are ``O(1/min(N, T))``.
+
+Examples
+--------
+>>> from scalingsym import PowerLaw, RandomFeatureRidge
+>>> model = RandomFeatureRidge(PowerLaw(alpha=1, M=1000))
+>>> sol = model.solve(N=100, T=400, gamma=0.0)
+>>> round(float(sol.loss / (model.w_var / 2 * 100 * sol.rho / (1 - 100 / 400))), 12)
+1.0
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from .. import symbols as S
+from ..errors import ParameterError, check_ridge, check_size
+from ..resolvent import solve_rho, solve_rho_mp
+from ..spectra import Spectrum
+from ..tasks import Task
+
+# ----------------------------------------------------------------------------- symbolic layer ----
+#: (B1a)
+SADDLE = sp.Eq(S.rho * (S.N - S.d1) * (S.T - S.d1), S.gamma_bar)
+#: (B1b), isotropic teacher
+LOSS_B1B = S.w_var / 2 * S.rho * S.N * S.T * (S.d1 - S.d2) / (
+    (S.N - S.d1) * (S.T - S.d1) + (S.d1 - S.d2) * (S.N + S.T - 2 * S.d1)
+)
+#: bias of the mean predictor, ``w_var/2 * rho^2 sum lambda/(lambda+rho)^2 = w_var/2 * rho (d1 - d2)``
+BIAS = S.w_var / 2 * S.rho * (S.d1 - S.d2)
+#: (B2) in the Delta notation of MRS
+LOSS_RIDGELESS = S.w_var * S.Delta / (2 * (1 - S.n / S.m))
+
+_iN, _iT, _e1 = sp.symbols("iN iT e1", nonnegative=True)
+
+
+def _normalised(expr: sp.Expr) -> sp.Expr:
+    """Rewrite an expression in ``1/N``, ``1/T`` and ``e1 = d1 - d2`` so ``N, T = inf`` evaluate."""
+    out = expr.subs({S.d2: S.d1 - _e1}).subs({S.N: 1 / _iN, S.T: 1 / _iT})
+    return sp.simplify(sp.cancel(out))
+
+
+@dataclass(frozen=True)
+class RidgelessLimit:
+    """The ridgeless limit of (B1b) on one side of ``N = T``, derived symbolically."""
+
+    side: str
+    expr: sp.Expr
+    steps: tuple[str, ...] = field(default=())
+
+
+def derive_ridgeless() -> dict[str, RidgelessLimit]:
+    """Derive (B2) from (B1) by the one-sided limit ``gamma_bar -> 0+``.
+
+    On the branch ``d1 < n`` the saddle point gives ``n - d1 = eps -> 0+`` with
+    ``gamma_bar = rho eps (m - n + eps)``; substituting into the second form of (B1b) and taking
+    ``eps -> 0+`` gives the ridgeless loss. ``d2`` cancels, as it must.
+
+    Returns
+    -------
+    dict
+        ``"N<T"``, ``"N>T"``: expressions in ``rho`` (the ridgeless ``rho_0``), ``N``, ``T``;
+        ``"N=T"``: ``oo``.
+
+    Examples
+    --------
+    >>> lim = derive_ridgeless()
+    >>> lim["N<T"].expr
+    N*T*rho*w_var/(2*(-N + T))
+    """
+    eps = S.epsilon
+    # second form of (B1b): uses the saddle point to eliminate (N-d1)(T-d1)
+    second = S.w_var / 2 * S.rho**2 * S.N * S.T * (S.d1 - S.d2) / (
+        S.gamma_bar + S.rho * (S.d1 - S.d2) * (S.N + S.T - 2 * S.d1)
+    )
+    check = sp.simplify(
+        LOSS_B1B.subs(S.gamma_bar, 0) - second.subs(S.gamma_bar, sp.solve(SADDLE, S.gamma_bar)[0])
+    )
+    if check != 0:  # pragma: no cover - a broken identity is a bug
+        raise AssertionError("second form of (B1b) does not follow from (B1a)")
+    out: dict[str, RidgelessLimit] = {}
+    for side, n_, m_ in (("N<T", S.N, S.T), ("N>T", S.T, S.N)):
+        sub = second.subs({S.d1: n_ - eps}).subs(S.gamma_bar, S.rho * eps * (m_ - n_ + eps))
+        lim = sp.limit(sub, eps, 0, "+")
+        # m - n > 0 on this side
+        lim = sp.simplify(lim)
+        out[side] = RidgelessLimit(
+            side,
+            lim,
+            (
+                f"d1 = {n_} - eps, gamma_bar = rho*eps*({m_} - {n_} + eps) from (B1a)",
+                "limit eps -> 0+ of the second form of (B1b)",
+            ),
+        )
+    sub = second.subs({S.T: S.N}).subs({S.d1: S.N - eps}).subs(S.gamma_bar, S.rho * eps**2)
+    out["N=T"] = RidgelessLimit("N=T", sp.limit(sub, eps, 0, "+"), ("gamma_bar = rho*eps^2",))
+    return out
+
+
+# ----------------------------------------------------------------------------- numeric layer -----
+@dataclass
+class RidgeSolution:
+    """Solution of the ridge model at given ``(N, T, gamma)``: arrays (float64) or mpmath numbers."""
+
+    N: Any
+    T: Any
+    gamma: Any
+    gamma_bar: Any
+    rho: Any
+    d1: Any
+    d2: Any
+    loss: Any
+    bias: Any
+    variance: Any
+
+    def as_dict(self) -> dict[str, Any]:
+        """All fields as a dict."""
+        return dict(self.__dict__)
+
+
+def _default_var(spec: Spectrum, value: float | None, name: str) -> float:
+    if value is None:
+        return 1.0 / spec.M if spec.finite else 1.0
+    v = float(value)
+    if not math.isfinite(v) or v <= 0:
+        raise ParameterError(f"{name} must be a finite number > 0; got {value}")
+    return v
+
+
+class RandomFeatureRidge:
+    """The MRS / Zhang linear random-feature ridge model on a spectrum.
+
+    Parameters
+    ----------
+    spectrum : Spectrum
+        The latent spectrum ``lambda_k``.
+    task : Task, optional
+        Teacher-weight variances (default isotropic, as in MRS and Zhang).
+    w_var, u_var : float, optional
+        ``Var(w_k)`` and ``Var(u_jk)``; default ``1/M`` for finite ``M`` (``sigma^2 = 1``) and ``1``
+        for ``M = inf``.
+    """
+
+    def __init__(
+        self,
+        spectrum: Spectrum,
+        task: Task | None = None,
+        w_var: float | None = None,
+        u_var: float | None = None,
+    ) -> None:
+        if not isinstance(spectrum, Spectrum):
+            raise ParameterError(f"spectrum must be a Spectrum; got {type(spectrum).__name__}")
+        self.spectrum = spectrum
+        self.task = task or Task.isotropic()
+        self.w_var = _default_var(spectrum, w_var, "w_var")
+        self.u_var = _default_var(spectrum, u_var, "u_var")
+
+    def __repr__(self) -> str:
+        return f"RandomFeatureRidge({self.spectrum.describe()}, task={self.task.describe()})"
+
+    # ----- compiled expressions --------------------------------------------------------------
+    @cached_property
+    def _loss_np(self):
+        expr = _normalised(LOSS_B1B.subs(S.rho, S.rho))
+        args = (S.rho, S.d1, _e1, _iN, _iT, S.w_var)
+        return sp.lambdify(args, expr, "numpy")
+
+    @cached_property
+    def _loss_mp(self):
+        expr = _normalised(LOSS_B1B)
+        return sp.lambdify((S.rho, S.d1, _e1, _iN, _iT, S.w_var), expr, "mpmath")
+
+    # ----- input handling ---------------------------------------------------------------------
+    def gamma_bar(self, gamma: Any) -> Any:
+        """``gamma_bar = gamma / u_var``."""
+        return np.asarray(check_ridge("gamma", gamma), dtype=np.float64) / self.u_var
+
+    # ----- float64 ----------------------------------------------------------------------------
+    def solve(self, N: Any, T: Any, gamma: Any = 0.0) -> RidgeSolution:
+        """Solve and evaluate at ``(N, T, gamma)``, vectorised (float64, broadcasting).
+
+        ``N`` or ``T`` may be ``inf`` (one-resource limits). Returns ``loss = inf`` at the ridgeless
+        interpolation peak ``N = T < M`` and ``0`` when ``gamma = 0`` and ``min(N, T) >= M``.
+        """
+        N_ = np.asarray(check_size("N", N, allow_inf=True), dtype=np.float64)
+        T_ = np.asarray(check_size("T", T, allow_inf=True), dtype=np.float64)
+        g_ = np.asarray(check_ridge("gamma", gamma), dtype=np.float64)
+        N_, T_, g_ = np.broadcast_arrays(N_, T_, g_)
+        gb = g_ / self.u_var
+        with np.errstate(invalid="ignore", over="ignore"):
+            s = np.where(gb == 0, 0.0, gb / (N_ * T_))
+        if np.any((gb > 0) & (s == 0)):
+            raise ParameterError("gamma > 0 with N*T = inf gives a zero regulariser; use finite N or T")
+        rho = np.asarray(solve_rho(self.spectrum, s, N_, T_), dtype=np.float64)
+        out = self._observables(N_, T_, gb, s, rho)
+        return RidgeSolution(N_, T_, g_, gb, *out)
+
+    def _observables(self, N_, T_, gb, s, rho):
+        spec, task = self.spectrum, self.task
+        pos = rho > 0
+        r = np.where(pos, rho, 1.0)
+        d1 = np.where(pos, spec.sums(r, 1, 1), np.minimum(N_, T_) * 0 + (spec.M if spec.finite else np.inf))
+        e1 = np.where(pos, r * spec.sums(r, 1, 2), 0.0)
+        d2 = d1 - e1
+        n = np.minimum(N_, T_)
+        m = np.maximum(N_, T_)
+        iN = np.where(np.isinf(N_), 0.0, 1.0 / N_)
+        iT = np.where(np.isinf(T_), 0.0, 1.0 / T_)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if task.is_isotropic:
+                loss = self._loss_np(r, d1, e1, iN, iT, self.w_var)
+                bias = self.w_var / 2 * r * e1
+                ridgeless = (gb == 0) & pos
+                loss = np.where(ridgeless, self.w_var / 2 * n * r / (1 - n / m), loss)
+            else:
+                loss, bias = self._general_task_np(N_, T_, r, d1, e1)
+                loss = np.where((gb == 0) & pos & (N_ == T_), np.inf, loss)
+            peak = (gb == 0) & pos & (N_ == T_)
+            loss = np.where(peak, np.inf, loss)
+            loss = np.where(pos, loss, 0.0)
+            bias = np.where(pos, bias, 0.0)
+        variance = np.where(np.isinf(loss), np.inf, loss - bias)
+        shape = np.shape(rho)
+        fix = (lambda a: np.asarray(a).reshape(shape) if shape else float(np.asarray(a).ravel()[0]))  # noqa: E731
+        return fix(rho), fix(d1), fix(d2), fix(loss), fix(bias), fix(variance)
+
+    def _general_task_np(self, N_, T_, r, d1, e1):
+        """Loss for a general teacher: the two-point DE of ``dynamics_and_regimes.md`` B4 at ``s1 = s2``."""
+        from ..resolvent import ridgeless_rho
+
+        spec, task = self.spectrum, self.task
+        rN = np.where(np.isinf(N_), 0.0, 0.0)
+        finN = np.isfinite(N_)
+        if np.any(finN):
+            rN = rN.copy()
+            rN[finN] = ridgeless_rho(spec, N_[finN])
+        sig2 = np.where(rN > 0, rN * spec.sums(np.where(rN > 0, rN, 1.0), 1, 1, task), 0.0)
+        iN = np.where(np.isinf(N_), 0.0, 1.0 / N_)
+        iT = np.where(np.isinf(T_), 0.0, 1.0 / T_)
+        a2 = 1.0 - (d1 - e1) * iN  # 1 - d2/N = d kappa / d rho
+        kap = r * (1.0 - d1 * iN)
+        gT = iT * (d1 - (1.0 - d1 * iN) * e1 / a2)
+        K = r * spec.sums(r, 1, 1, task) - sig2 - kap * spec.sums(r, 2, 2, task) / a2
+        E = (K + sig2 * gT) / (1.0 - gT) + sig2
+        bias = self.w_var / 2 * r**2 * spec.sums(r, 1, 2, task)
+        return self.w_var / 2 * E, bias
+
+    def loss(self, N: Any, T: Any, gamma: Any = 0.0) -> Any:
+        """The expected test loss (float64, vectorised); see :meth:`solve`."""
+        return self.solve(N, T, gamma).loss
+
+    # ----- mpmath -----------------------------------------------------------------------------
+    def solve_mp(self, N: Any, T: Any, gamma: Any = 0.0, dps: int | None = None) -> RidgeSolution:
+        """Solve one point at ``dps`` significant digits (default: the current mpmath precision)."""
+        check_size("N", N, allow_inf=True)
+        check_size("T", T, allow_inf=True)
+        check_ridge("gamma", gamma)
+        if dps is not None and (int(dps) != dps or dps < 5):
+            raise ParameterError(f"precision must be an integer >= 5 digits; got {dps}")
+        with mpmath.workdps(int(dps) if dps else mpmath.mp.dps):
+            N_, T_, g_ = (mpmath.mpf(str(v)) if not isinstance(v, mpmath.mpf) else v for v in (N, T, gamma))
+            gb = g_ / mpmath.mpf(str(self.u_var)) if self.u_var != 1 else g_
+            if self.spectrum.finite:
+                gb = g_ * mpmath.mpf(int(self.spectrum.M)) if self.u_var == 1 / self.spectrum.M else gb
+            s = gb / (N_ * T_) if gb != 0 else mpmath.mpf(0)
+            rho = solve_rho_mp(self.spectrum, s, N_, T_)
+            w_var = mpmath.mpf(1) / int(self.spectrum.M) if (self.spectrum.finite and self.w_var == 1 / self.spectrum.M) else mpmath.mpf(str(self.w_var))
+            n, m = min(N_, T_), max(N_, T_)
+            if rho == 0:
+                d1 = mpmath.mpf(int(self.spectrum.M)) if self.spectrum.finite else mpmath.inf
+                return RidgeSolution(N_, T_, g_, gb, rho, d1, d1, mpmath.mpf(0), mpmath.mpf(0), mpmath.mpf(0))
+            d1 = self.spectrum.sums_mp(rho, 1, 1)
+            e1 = rho * self.spectrum.sums_mp(rho, 1, 2)
+            iN = 0 if mpmath.isinf(N_) else 1 / N_
+            iT = 0 if mpmath.isinf(T_) else 1 / T_
+            if not self.task.is_isotropic:
+                raise ParameterError("the mpmath path supports the isotropic teacher only")
+            bias = w_var / 2 * rho * e1
+            if gb == 0 and N_ == T_:
+                loss = mpmath.inf
+            elif gb == 0:
+                loss = w_var / 2 * n * rho / (1 - n / m)
+            else:
+                loss = self._loss_mp(rho, d1, e1, iN, iT, w_var)
+            return RidgeSolution(N_, T_, g_, gb, rho, d1, d1 - e1, loss, bias, loss - bias)
