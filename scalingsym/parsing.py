@@ -17,10 +17,10 @@ Examples
 log(k + 1)**2/k**2
 >>> parse_spectrum("powerlaw(alpha=1, M=1000)").describe()
 'powerlaw(alpha=1, M=1000, lambda_plus=1)'
->>> parse_expression("__import__('os').system('x')")
+>>> parse_expression("__import__('os').system('x')")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-scalingsym.errors.SpectrumParseError: unsupported expression: calls are only allowed to the functions abs, acos, asin, atan, cos, cosh, erf, exp, gamma, log, sin, sinh, sqrt, tan, tanh, zeta; got __import__
+scalingsym.errors.SpectrumParseError: unsupported expression: calls are only allowed to the functions ...
 """
 
 from __future__ import annotations

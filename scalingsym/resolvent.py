@@ -19,7 +19,7 @@ Examples
 >>> spec = PowerLaw(alpha=1, M=1000)
 >>> rho = solve_rho(spec, 1e-6, 100, 400)
 >>> d1 = float(spec.d1(rho))
->>> abs(rho * (1 - d1 / 100) * (1 - d1 / 400) / 1e-6 - 1) < 1e-12
+>>> bool(abs(rho * (1 - d1 / 100) * (1 - d1 / 400) / 1e-6 - 1) < 1e-12)
 True
 """
 
