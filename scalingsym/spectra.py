@@ -202,12 +202,12 @@ class Spectrum(ABC):
         return self._direct_np(rho, lam, w, p, q)
 
     def _sums_mp(self, rho, p: int, q: int, task: Task):
-        lam = self._all
-        return mpmath.fsum(
-            task.weight_mp(i + 1) * mpmath.mpf(v) ** p / (mpmath.mpf(v) + rho) ** q
-            for i, v in enumerate(lam)
-            if v != 0
-        )
+        terms = []
+        for k in range(1, int(self.M) + 1):
+            v = self.eigenvalue_mp(k)  # exact at the working precision (not the float64 list)
+            if v != 0:
+                terms.append(task.weight_mp(k) * v**p / ((v + rho) ** q if q else 1))
+        return mpmath.fsum(terms)
 
 
 # -------------------------------------------------------------------------------------------------

@@ -116,8 +116,12 @@ def derive_ridgeless() -> dict[str, RidgelessLimit]:
                 "limit eps -> 0+ of the second form of (B1b)",
             ),
         )
-    sub = second.subs({S.T: S.N}).subs({S.d1: S.N - eps}).subs(S.gamma_bar, S.rho * eps**2)
-    out["N=T"] = RidgelessLimit("N=T", sp.limit(sub, eps, 0, "+"), ("gamma_bar = rho*eps^2",))
+    # N = T = n: n - d1 = eps, gamma_bar = rho eps^2; d1 - d2 > 0 stays finite (write d2 = n - delta)
+    delta = sp.Symbol("delta", positive=True)
+    sub = second.subs({S.T: S.N}).subs({S.d1: S.N - eps, S.d2: S.N - delta}).subs(S.gamma_bar, S.rho * eps**2)
+    out["N=T"] = RidgelessLimit(
+        "N=T", sp.limit(sub, eps, 0, "+"), ("n - d1 = eps, gamma_bar = rho*eps^2, d2 = n - delta", "limit eps -> 0+")
+    )
     return out
 
 
@@ -214,9 +218,27 @@ class RandomFeatureRidge:
         with np.errstate(invalid="ignore", over="ignore"):
             s = np.where(gb == 0, 0.0, gb / (N_ * T_))
         if np.any((gb > 0) & (s == 0)):
-            raise ParameterError("gamma > 0 with N*T = inf gives a zero regulariser; use finite N or T")
-        rho = np.asarray(solve_rho(self.spectrum, s, N_, T_), dtype=np.float64)
-        out = self._observables(N_, T_, gb, s, rho)
+            raise ParameterError(
+                "gamma > 0 with N or T = inf makes gamma_bar/(N T) vanish; for a one-resource limit give the "
+                "normalised regulariser instead: RandomFeatureRidge.solve_normalised(N, T, s)"
+            )
+        return self.solve_normalised(N_, T_, s, _gamma=g_)
+
+    def solve_normalised(self, N: Any, T: Any, s: Any, _gamma: Any = None) -> RidgeSolution:
+        """Solve with the normalised regulariser ``s = gamma_bar / (N T)`` given directly.
+
+        This is the form in which ``N = inf`` (kernel ridge regression on ``T`` samples) and ``T = inf``
+        (ridge regression onto ``N`` random features with infinite data) are finite limits.
+        """
+        N_ = np.asarray(check_size("N", N, allow_inf=True), dtype=np.float64)
+        T_ = np.asarray(check_size("T", T, allow_inf=True), dtype=np.float64)
+        s_ = np.asarray(check_ridge("s", s), dtype=np.float64)
+        N_, T_, s_ = np.broadcast_arrays(N_, T_, s_)
+        with np.errstate(invalid="ignore"):
+            gb = np.where(s_ == 0, 0.0, s_ * N_ * T_)
+        g_ = gb * self.u_var if _gamma is None else _gamma
+        rho = np.asarray(solve_rho(self.spectrum, s_, N_, T_), dtype=np.float64)
+        out = self._observables(N_, T_, gb, s_, rho)
         return RidgeSolution(N_, T_, g_, gb, *out)
 
     def _observables(self, N_, T_, gb, s, rho):
