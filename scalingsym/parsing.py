@@ -114,8 +114,9 @@ def _build(node: ast.AST, variables: dict[str, sp.Symbol]) -> sp.Expr:
 
 
 def _literal(node: ast.AST, key: str):
-    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float, str)) and not isinstance(node.value, bool):
-        return node.value
+    value = getattr(node, "value", None)
+    if isinstance(node, ast.Constant) and isinstance(value, (int, float, str)) and not isinstance(value, bool):
+        return value
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant):
         v = node.operand.value
         if isinstance(v, (int, float)) and not isinstance(v, bool):

@@ -87,7 +87,8 @@ def test_finite_expression_and_array_spectra_are_direct_sums():
     np.testing.assert_allclose(e.eigenvalues(), lam, rtol=1e-15)
     np.testing.assert_allclose(ArraySpectrum(lam).d2(RHOS), [np.sum(lam**2 / (lam + r) ** 2) for r in RHOS])
     mpmath.mp.dps = 40
-    exact = mpmath.fsum(mpmath.mpf(k_) ** -2 * mpmath.log(k_ + 1) ** 2 / (mpmath.mpf(k_) ** -2 * mpmath.log(k_ + 1) ** 2 + mpmath.mpf("0.01")) for k_ in range(1, 301))
+    lam_mp = [mpmath.mpf(j) ** -2 * mpmath.log(j + 1) ** 2 for j in range(1, 301)]
+    exact = mpmath.fsum(v / (v + mpmath.mpf("0.01")) for v in lam_mp)
     assert abs(e.d1_mp(mpmath.mpf("0.01")) - exact) < mpmath.mpf("1e-35")
 
 

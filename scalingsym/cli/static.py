@@ -27,7 +27,8 @@ def _loss(args: argparse.Namespace) -> dict:
         out["precision"] = args.precision
     else:
         sol = model.solve(args.N, args.T, args.ridge)
-        out = {key: finite_or_none(getattr(sol, key)) for key in ("loss", "rho", "d1", "d2", "bias", "variance", "gamma_bar")}
+        keys = ("loss", "rho", "d1", "d2", "bias", "variance", "gamma_bar")
+        out = {key: finite_or_none(getattr(sol, key)) for key in keys}
     loss_inf = (mpmath.isinf(sol.loss) if isinstance(sol.loss, mpmath.mpf) else sol.loss == float("inf"))
     out.update(
         spectrum=spec.describe(),

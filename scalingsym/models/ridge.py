@@ -310,7 +310,8 @@ class RandomFeatureRidge:
                 gb = g_ * mpmath.mpf(int(self.spectrum.M)) if self.u_var == 1 / self.spectrum.M else gb
             s = gb / (N_ * T_) if gb != 0 else mpmath.mpf(0)
             rho = solve_rho_mp(self.spectrum, s, N_, T_)
-            w_var = mpmath.mpf(1) / int(self.spectrum.M) if (self.spectrum.finite and self.w_var == 1 / self.spectrum.M) else mpmath.mpf(str(self.w_var))
+            default_w = self.spectrum.finite and self.w_var == 1 / self.spectrum.M
+            w_var = mpmath.mpf(1) / int(self.spectrum.M) if default_w else mpmath.mpf(str(self.w_var))
             n, m = min(N_, T_), max(N_, T_)
             if rho == 0:
                 d1 = mpmath.mpf(int(self.spectrum.M)) if self.spectrum.finite else mpmath.inf
