@@ -26,6 +26,7 @@ True
 from __future__ import annotations
 
 import math
+import weakref
 from typing import Any
 
 import mpmath
@@ -39,6 +40,8 @@ from .spectra import Spectrum
 #: relative tolerance on rho of the float64 solver
 RTOL = 1e-14
 MAXITER = 400
+#: residual (in log units) below which a Newton step that no longer lowers it ends the iteration
+_STALL = 1e-9
 
 
 def self_consistent_equation(normalised: bool = False) -> sp.Eq:
@@ -90,7 +93,7 @@ def ridgeless_rho(spec: Spectrum, n: Any) -> np.ndarray:
     Mp = _positive_count(spec)
     todo = n_arr < Mp
     if np.any(todo):
-        nn = n_arr[todo]
+        nn, inv = np.unique(n_arr[todo], return_inverse=True)  # one solve per distinct n
         tr = spec.trace()
         lo = np.log(_rho_lower(spec, nn))
         hi = np.log(2.0 * tr / nn)
@@ -101,41 +104,61 @@ def ridgeless_rho(spec: Spectrum, n: Any) -> np.ndarray:
             e1 = r * spec.sums(r, 1, 2)  # d1 - d2
             return np.log(d1 / nn[i]), -e1 / d1
 
-        out[todo] = np.exp(_newton_bracketed(G, lo, hi, increasing=False, what="d1(rho) = n"))
+        out[todo] = np.exp(_newton_bracketed(G, lo, hi, increasing=False, what="d1(rho) = n"))[inv.ravel()]
     return out.reshape(np.shape(n)) if np.ndim(n) else out[0]
 
 
 def _newton_bracketed(F, lo: np.ndarray, hi: np.ndarray, *, increasing: bool, what: str) -> np.ndarray:
     """Vectorised safeguarded Newton for monotone ``F(x, idx) -> (value, derivative)`` on ``[lo, hi]``.
 
-    ``idx`` are the positions (in the full vector) of the points still iterating.
+    ``idx`` are the positions (in the full vector) of the points still iterating; only those are
+    carried from one iteration to the next. A point has converged when the Newton step or the bracket
+    is below ``RTOL``, or when a Newton step from a residual already below ``_STALL`` no longer lowers
+    it (the round-off floor of ``F``; the point with the smaller residual is returned).
     """
     lo, hi = lo.astype(np.float64).copy(), hi.astype(np.float64).copy()
     x = 0.5 * (lo + hi)
-    done = np.zeros(x.shape, dtype=bool)
     sign = 1.0 if increasing else -1.0
+    idx = np.arange(x.size)
+    xa, la, ha = x.copy(), lo, hi
+    fprev = np.full(x.size, np.inf)
+    xprev = xa.copy()
+    newton = np.zeros(x.size, dtype=bool)
     for _ in range(MAXITER):
-        act = ~done
-        f, df = F(x[act], np.flatnonzero(act))
+        if idx.size == 0:
+            return x
+        f, df = F(xa, idx)
         f = sign * f
         df = sign * df
-        xa, la, ha = x[act], lo[act], hi[act]
-        neg = f < 0
-        la = np.where(neg, xa, la)
+        la = np.where(f < 0, xa, la)
         ha = np.where(f > 0, xa, ha)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            step = np.where(np.isfinite(f) & (df > 0), -f / df, np.nan)
-        xn = xa + step
-        bad = ~np.isfinite(xn) | (xn <= la) | (xn >= ha)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            # F is a log-ratio log(A/B). Two Newton steps: on F itself (exact where F is linear in x)
+            # and on A/B - 1 (exact along a log singularity of F); the first is tried above the root,
+            # the second below it, and the other one when the first leaves the bracket.
+            ok = np.isfinite(f) & (df > 0)
+            s_log = np.where(ok, -f / df, np.nan)
+            s_ratio = np.where(ok, np.expm1(-f) / df, np.nan)
+            s1, s2 = np.where(f < 0, s_ratio, s_log), np.where(f < 0, s_log, s_ratio)
+        x1, x2 = xa + s1, xa + s2
+        bad1 = ~np.isfinite(x1) | (x1 <= la) | (x1 >= ha)
+        bad2 = ~np.isfinite(x2) | (x2 <= la) | (x2 >= ha)
+        step = np.where(bad1, s2, s1)
+        xn = np.where(bad1, x2, x1)
+        bad = bad1 & bad2
         xn = np.where(bad, 0.5 * (la + ha), xn)
-        conv = (np.abs(xn - xa) <= RTOL) | (ha - la <= RTOL) | (f == 0)
-        x[act], lo[act], hi[act] = xn, la, ha
-        idx = np.flatnonzero(act)
-        done[idx[conv]] = True
-        if done.all():
-            return x
+        af = np.abs(f)
+        stalled = newton & (af >= fprev) & (fprev <= _STALL)
+        # a Newton step below RTOL ends the iteration even when round-off puts it on the bracket edge
+        tiny = np.abs(step) <= RTOL
+        xn = np.where(tiny, xa + step, xn)
+        conv = tiny | (np.abs(xn - xa) <= RTOL) | (ha - la <= RTOL) | (f == 0) | stalled
+        x[idx] = np.where(stalled, xprev, xn)
+        keep = ~conv
+        idx, xprev, fprev, newton = idx[keep], xa[keep], af[keep], ~bad[keep]
+        xa, la, ha = xn[keep], la[keep], ha[keep]
     raise ConvergenceError(
-        f"root solve of {what} did not converge in {MAXITER} iterations for {int((~done).sum())} point(s)"
+        f"root solve of {what} did not converge in {MAXITER} iterations for {idx.size} point(s)"
     )
 
 
@@ -215,11 +238,95 @@ def _newton_bracketed_mp(F, lo, hi, *, increasing: bool, what: str):
     raise ConvergenceError(f"mpmath root solve of {what} did not converge")
 
 
+def _newton_polish_mp(F, x0: float, *, increasing: bool):
+    """Newton in mpmath from a float64 root ``x0`` of a monotone ``F``; None unless it settles.
+
+    Each step squares the relative error, so from a float64 seed two evaluations reach 50 digits. The
+    last step is accepted without another evaluation when ``step^2 * |F''/F'|`` (curvature estimated
+    from the change of ``F'`` between the last two points) is below the tolerance. Because ``F`` is
+    monotone on the physical branch and every evaluated point was on it, the root found is the
+    physical one.
+    """
+    if x0 is None or not math.isfinite(x0):
+        return None
+    sign = 1 if increasing else -1
+    x = mpmath.mpf(x0)
+    tol = mpmath.eps * 16 * max(1, abs(x))
+    prev = None
+    for it in range(8):
+        if it == 0 and mpmath.mp.dps > 40:
+            # from a float64 seed the first step only needs about 32 correct digits
+            with mpmath.workdps(36):
+                f, df = F(+x)
+            f, df = +f, +df
+        else:
+            f, df = F(x)
+        f, df = sign * f, sign * df
+        if not (mpmath.isfinite(f) and mpmath.isfinite(df) and df > 0):
+            return None
+        if f == 0:
+            return x
+        step = -f / df
+        if abs(step) <= tol:
+            return x + step
+        if prev is not None and x != prev[0]:
+            curv = abs((df - prev[1]) / (x - prev[0])) / df
+            if abs(step) < 1e-6 and step**2 * (curv + 1) <= tol:
+                return x + step
+        prev = (x, df)
+        x = x + step
+    return None
+
+
+_SEED_SPECTRA: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _seed_spectrum(spec: Spectrum) -> Spectrum:
+    """The spectrum used for float64 seeds of the mpmath solvers: an interpolated copy, kept per spectrum.
+
+    The seed only has to be close; the mpmath Newton iteration and its checks make the result exact.
+    """
+    from .fastsums import InterpolatedSpectrum
+
+    if isinstance(spec, InterpolatedSpectrum):
+        return spec
+    try:
+        fast = _SEED_SPECTRA.get(spec)
+        if fast is None:
+            fast = _SEED_SPECTRA[spec] = InterpolatedSpectrum(spec, rtol=1e-6)
+    except TypeError:  # pragma: no cover - a spectrum without weak references
+        return spec
+    return fast
+
+
+def _float_seed(fn, *args) -> float | None:
+    """``log`` of a float64 solve, or None where float64 cannot give one."""
+    try:
+        with np.errstate(all="ignore"):
+            r = float(fn(*(float(a) for a in args)))
+    except (ParameterError, ConvergenceError, OverflowError, ValueError, ZeroDivisionError):
+        return None
+    return math.log(r) if r > 0 and math.isfinite(r) else None
+
+
 def ridgeless_rho_mp(spec: Spectrum, n: Any):
-    """:func:`ridgeless_rho` at the working mpmath precision (scalar)."""
+    """:func:`ridgeless_rho` at the working mpmath precision (scalar).
+
+    Seeded with the float64 root (two or three Newton steps); falls back to the bracketed solve.
+    """
     n = mpmath.mpf(n)
     if n >= _positive_count(spec):
         return mpmath.mpf(0)
+
+    def G0(x):
+        r = mpmath.exp(x)
+        d1 = spec.sums_mp(r, 1, 1)
+        e1 = r * spec.sums_mp(r, 1, 2)
+        return mpmath.log(d1 / n), -e1 / d1
+
+    x = _newton_polish_mp(G0, _float_seed(lambda v: ridgeless_rho(_seed_spectrum(spec), v), n), increasing=False)
+    if x is not None:
+        return mpmath.exp(x)
     lo = mpmath.log(mpmath.mpf(float(_rho_lower(spec, np.array([float(n)]))[0])))
     hi = mpmath.log(2 * spec.trace_mp() / n)
 
@@ -238,9 +345,24 @@ def solve_rho_mp(spec: Spectrum, s: Any, N: Any, T: Any):
     n = min(N, T)
     if mpmath.isinf(n):
         return s
-    r0 = ridgeless_rho_mp(spec, n)
     if s == 0:
-        return r0
+        return ridgeless_rho_mp(spec, n)
+
+    def F0(x):
+        r = mpmath.exp(x)
+        d1 = spec.sums_mp(r, 1, 1)
+        e1 = r * spec.sums_mp(r, 1, 2)
+        aN = 1 - d1 / N if mpmath.isfinite(N) else mpmath.mpf(1)
+        aT = 1 - d1 / T if mpmath.isfinite(T) else mpmath.mpf(1)
+        if aN <= 0 or aT <= 0:
+            return -mpmath.inf, mpmath.inf
+        df = 1 + (e1 / (N - d1) if mpmath.isfinite(N) else 0) + (e1 / (T - d1) if mpmath.isfinite(T) else 0)
+        return x + mpmath.log(aN * aT) - mpmath.log(s), df
+
+    x = _newton_polish_mp(F0, _float_seed(lambda *a: solve_rho(_seed_spectrum(spec), *a), s, N, T), increasing=True)
+    if x is not None:
+        return mpmath.exp(x)
+    r0 = ridgeless_rho_mp(spec, n)
     lo = mpmath.log(max(r0, s))
     hi = mpmath.log(max(4 * s, 2 * spec.trace_mp() / n) * mpmath.mpf("1.0001"))
 
@@ -263,3 +385,116 @@ def check_regulariser(s: Any) -> None:
     arr = np.asarray(s, dtype=np.float64)
     if np.any(~np.isfinite(arr)) or np.any(arr < 0):
         raise ParameterError(f"the regulariser s must be finite and >= 0; got {s}")
+
+
+# ---------------------------------------------------------------- complex s (dynamics) -----------
+def _complex_residual(spec: Spectrum, r: np.ndarray, s: np.ndarray, iN: np.ndarray, iT: np.ndarray):
+    """``G = rho aN aT / s - 1`` and ``dG/drho`` at complex ``rho`` (``aX = 1 - d1/X``)."""
+    d1 = spec.sums_complex(r, 1, 1)
+    dd = -spec.sums_complex(r, 1, 2)  # d d1 / d rho
+    aN, aT = 1.0 - d1 * iN, 1.0 - d1 * iT
+    G = r * aN * aT / s - 1.0
+    dG = (aN * aT - r * dd * (iN * aT + iT * aN)) / s
+    return G, dG
+
+
+def _complex_roundoff(spec: Spectrum, r: np.ndarray, s: np.ndarray, iN: np.ndarray, iT: np.ndarray) -> np.ndarray:
+    """Size of ``G``'s round-off relative to ``eps``: ``1 + |rho d1| (|aT|/N + |aN|/T) / |s|`` (the
+    cancellation in ``1 - d1/N`` when ``rho >> |s|``)."""
+    d1 = spec.sums_complex(r, 1, 1)
+    aN, aT = 1.0 - d1 * iN, 1.0 - d1 * iT
+    return 1.0 + np.abs(r * d1) * (iN * np.abs(aT) + iT * np.abs(aN)) / np.abs(s)
+
+
+def _newton_complex(spec, r, s, iN, iT, maxiter: int = 60):
+    """Damped complex Newton from ``r``; returns the roots and a converged mask."""
+    r = r.astype(np.complex128).copy()
+    G, dG = _complex_residual(spec, r, s, iN, iT)
+    done = np.zeros(r.size, dtype=bool)
+    for _ in range(maxiter):
+        act = np.flatnonzero(~done)
+        if act.size == 0:
+            break
+        step = -G[act] / dG[act]
+        lam = np.ones(act.size)
+        ra = r[act]
+        for _half in range(30):
+            rn = ra + lam * step
+            Gn, dGn = _complex_residual(spec, rn, s[act], iN[act], iT[act])
+            worse = ~(np.abs(Gn) < np.abs(G[act])) & (np.abs(lam * step) > 1e-15 * np.abs(ra))
+            if not np.any(worse):
+                break
+            lam = np.where(worse, lam / 2, lam)
+        small = np.abs(lam * step) <= 1e-14 * np.abs(rn)
+        r[act], G[act], dG[act] = rn, Gn, dGn
+        done[act] = small | (np.abs(Gn) <= 4e-16)
+    ok = done & (np.abs(G) <= 1e-11 * _complex_roundoff(spec, r, s, iN, iT))
+    return r, ok, dG
+
+
+def solve_rho_complex(spec: Spectrum, s: Any, N: Any, T: Any) -> np.ndarray:
+    """Solve ``s = rho (1 - d1/N)(1 - d1/T)`` at complex ``s`` by continuation along paths (complex128).
+
+    The physical branch is followed from a real positive start: ``s`` has shape ``(..., J)`` and each
+    row ``s[..., 0], s[..., 1], ...`` is a path whose first point is real and ``> 0`` (solved by
+    :func:`solve_rho`); each next point is reached by a Newton predictor from the previous root and
+    damped complex Newton, with the step subdivided (up to ``2^12`` parts) where Newton does not
+    converge. A :class:`~scalingsym.errors.ConvergenceError` is raised if a point is not solved to a
+    relative residual of ``1e-11`` (times the round-off scale of the residual, which grows like
+    ``rho / |s|`` where ``1 - d1/N`` cancels). Paths must avoid the cut of ``rho(s)`` on the negative real axis
+    (a fixed-Talbot contour does). This is the same equation as :func:`solve_rho` (static ridge:
+    ``s = gamma_bar/(N T)``; gradient flow: ``s`` = Laplace variable, ``T = P``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scalingsym.spectra import PowerLaw
+    >>> spec = PowerLaw(alpha=1, M=1000)
+    >>> path = np.array([[1e-2, 1e-2 + 5e-3j, 1e-3 + 1e-2j, -1e-2 + 1e-2j]])
+    >>> rho = solve_rho_complex(spec, path, 100, 400)
+    >>> d1 = spec.sums_complex(rho, 1, 1)
+    >>> bool(np.max(np.abs(rho * (1 - d1 / 100) * (1 - d1 / 400) / path - 1)) < 1e-11)
+    True
+    """
+    s_a = np.asarray(s, dtype=np.complex128)
+    if s_a.ndim == 0:
+        s_a = s_a.reshape(1, 1)
+    shape = s_a.shape
+    paths = s_a.reshape(-1, shape[-1])
+    N_a, T_a = (np.broadcast_to(np.asarray(v, dtype=np.float64), shape[:-1]).ravel() for v in (N, T))
+    if np.any(~np.isfinite(paths)):
+        raise ParameterError("the Laplace variable s must be finite")
+    if np.any(N_a <= 0) or np.any(T_a <= 0) or np.any(np.isnan(N_a)) or np.any(np.isnan(T_a)):
+        raise ParameterError("N and T must be > 0 (inf allowed)")
+    s0 = paths[:, 0]
+    if np.any(s0.imag != 0) or np.any(s0.real <= 0):
+        raise ParameterError("each continuation path must start at a real s > 0")
+    iN = np.where(np.isinf(N_a), 0.0, 1.0 / N_a)
+    iT = np.where(np.isinf(T_a), 0.0, 1.0 / T_a)
+    out = np.empty(paths.shape, dtype=np.complex128)
+    out[:, 0] = solve_rho(spec, s0.real, N_a, T_a)
+    _, dG = _complex_residual(spec, out[:, 0], s0, iN, iT)
+    for j in range(1, paths.shape[1]):
+        r_prev, s_prev, s_next = out[:, j - 1], paths[:, j - 1], paths[:, j]
+        # predictor: d rho / d s = 1 / (s dG/drho) with G normalised by s
+        r, ok, dGn = _newton_complex(spec, r_prev + (s_next - s_prev) / (dG * s_prev), s_next, iN, iT)
+        bad = np.flatnonzero(~ok)
+        if bad.size:
+            r[bad], dGn[bad] = _subdivide(spec, r_prev[bad], s_prev[bad], s_next[bad], iN[bad], iT[bad])
+        out[:, j], dG = r, dGn
+    return out.reshape(shape)
+
+
+def _subdivide(spec, r, s_from, s_to, iN, iT):
+    """Continuation from ``s_from`` to ``s_to`` in ``2^m`` equal steps, ``m = 1..12``."""
+    for m in range(1, 13):
+        n = 2**m
+        rr, ok_all = r.copy(), np.ones(r.size, dtype=bool)
+        dG = None
+        for i in range(1, n + 1):
+            si = s_from + (s_to - s_from) * (i / n)
+            rr, ok, dG = _newton_complex(spec, rr, si, iN, iT)
+            ok_all &= ok
+        if np.all(ok_all):
+            return rr, dG
+    raise ConvergenceError(f"complex continuation of the self-consistent equation failed at s = {s_to[0]}")

@@ -6,9 +6,8 @@ it (LaTeX) and compare it with a number.
 
 Examples
 --------
->>> import sympy as sp
 >>> from scalingsym import symbols as S
->>> r = Result("ridgeless MRS law", S.Delta / (1 - S.n / S.m), lhs=sp.Symbol("L"),
+>>> r = Result("ridgeless MRS law", S.Delta / (1 - S.n / S.m), lhs=S.L,
 ...            regime=(S.n < S.m,), source="MRS (B2)")
 >>> r.evaluate(Delta=1.0, n=1.0, m=2.0)
 2.0
@@ -16,7 +15,7 @@ Examples
 % ridgeless MRS law. Source: MRS (B2). Regime: n < m. Exactness: leading order
 \\begin{equation}
   \\label{eq:mrs}
-  L = \\frac{\\Delta}{1 - \\frac{n}{m}}
+  \\hat{\\mathcal{L}} = \\frac{\\Delta}{1 - \\frac{n}{m}}
 \\end{equation}
 """
 

@@ -178,6 +178,40 @@ class Spectrum(ABC):
         upper = sp.oo if not self.finite else int(self.M)
         return sp.Sum(lam**p / (lam + rho) ** q, (S.k, 1, upper))
 
+    # ----- complex rho (Laplace-domain dynamics) ------------------------------------------------
+    def sums_complex(self, rho: Any, p: int = 1, q: int = 1, task: Task | None = None) -> np.ndarray:
+        """``sum_k w_k lambda_k^p / (lambda_k + rho)^q`` at complex ``rho`` (complex128, vectorised).
+
+        Needed on the inverse-Laplace contours of the gradient-flow dynamics. Finite spectra: the exact
+        sum. ``PowerLaw`` with ``M = inf``: exact head ``|lambda_K / rho| <= 1/2`` plus the Hurwitz-zeta
+        tail series (geometric, ratio ``<= 1/2``). ``rho`` must stay off ``[-lambda_max, 0]``.
+
+        >>> import numpy as np
+        >>> s = ArraySpectrum([2.0, 1.0])
+        >>> complex(s.sums_complex(1j, 1, 1)) == complex(2 / (2 + 1j) + 1 / (1 + 1j))
+        True
+        """
+        r = np.asarray(rho, dtype=np.complex128)
+        if np.any(~np.isfinite(r)):
+            raise ParameterError(f"rho must be finite; got {rho}")
+        flat = np.atleast_1d(r).ravel()
+        out = self._sums_complex(flat, int(p), int(q), task or Task.isotropic())
+        return out.reshape(r.shape) if r.ndim else out[0]
+
+    def _sums_complex(self, rho: np.ndarray, p: int, q: int, task: Task) -> np.ndarray:
+        if not self.finite:
+            raise ParameterError(
+                f"complex spectral sums need a finite spectrum or a PowerLaw; got {self.describe()}"
+            )
+        lam = self._all
+        w = task.weights_np(np.arange(1, lam.size + 1)) * lam**p
+        out = np.empty(rho.size, dtype=np.complex128)
+        step = max(1, _BLOCK // max(lam.size, 1))
+        for i in range(0, rho.size, step):
+            r = rho[i : i + step, None]
+            out[i : i + step] = (w / (lam + r) ** q).sum(axis=1) if q else w.sum()
+        return out
+
     # ----- generic finite implementation --------------------------------------------------------
     @cached_property
     def _all(self) -> np.ndarray:
@@ -208,6 +242,50 @@ class Spectrum(ABC):
             if v != 0:
                 terms.append(task.weight_mp(k) * v**p / ((v + rho) ** q if q else 1))
         return mpmath.fsum(terms)
+
+
+def _binom_series(e, K, n: int) -> list:
+    """Taylor coefficients in ``h`` of ``(1 + h/K)^e`` (mpmath), ``n`` of them."""
+    out = [mpmath.mpf(1)]
+    for j in range(n - 1):
+        out.append(out[-1] * (e - j) / ((j + 1) * K))
+    return out
+
+
+def _series_recip(D: list, n: int) -> list:
+    """Taylor coefficients of ``1 / D(h)`` (``D[0] != 0``), ``n`` of them."""
+    inv0 = 1 / D[0]
+    P = [inv0]
+    for m in range(1, n):
+        P.append(-inv0 * mpmath.fdot(D[1 : m + 1], P[m - 1 :: -1]))
+    return P
+
+
+def _series_mul(a: list, b: list, n: int) -> list:
+    """Taylor coefficients of ``a(h) b(h)``, ``n`` of them."""
+    return [mpmath.fdot(a[: m + 1], b[m::-1]) for m in range(n)]
+
+
+@lru_cache(maxsize=4096)
+def _bern_em_cached(j: int, prec: int):
+    return mpmath.bernoulli(2 * j) / (2 * j)
+
+
+def _BERN_EM(j: int):
+    """``B_{2j} / (2j)`` at the working precision (cached)."""
+    return _bern_em_cached(j, mpmath.mp.prec)
+
+
+def _em_order(dps: int, dist: float) -> int:
+    """Number of Taylor coefficients for an Euler-Maclaurin tail whose nearest singularity is ``dist`` away.
+
+    The ``j``-th correction is about ``2 (2j-1)! / (2 pi dist)^(2j)`` relative to the summand.
+    """
+    target = -(dps + 8) * math.log(10.0)
+    for n in range(2, 400, 2):
+        if math.lgamma(n) + math.log(2.0) - n * math.log(2 * math.pi * dist) < target:
+            return n + 2
+    raise ParameterError("Euler-Maclaurin head too short for this precision")  # pragma: no cover
 
 
 # -------------------------------------------------------------------------------------------------
@@ -261,6 +339,49 @@ class PowerLaw(Spectrum):
 
     def eigenvalue_mp(self, k: int):
         return mpmath.mpf(self.lambda_plus) * mpmath.mpf(k) ** (-(1 + mpmath.mpf(self.alpha)))
+
+    def _sums_complex(self, rho: np.ndarray, p: int, q: int, task: Task) -> np.ndarray:
+        """Complex ``rho``: exact head ``|lambda_K/rho| <= 1/2`` plus the Hurwitz-zeta tail series."""
+        if task.values is not None or (self.finite and self.M <= 4096):
+            return super()._sums_complex(rho, p, q, task)
+        self._check_convergent(p, task)
+        K = self._head_size(np.abs(rho), q)
+        if np.any(np.isinf(K)) or np.max(K) > 5e7:
+            raise ParameterError(f"|rho| is too small for a float64 evaluation of this spectrum; rho = {rho}")
+        out = np.zeros(rho.size, dtype=np.complex128)
+        kmax = int(K.max())
+        chunk = max(1, _BLOCK // max(rho.size, 1))
+        for k0 in range(1, kmax + 1, chunk):
+            k = np.arange(k0, min(k0 + chunk, kmax + 1), dtype=np.float64)
+            lam = self.lambda_plus * k ** (-self.beta)
+            wl = task.weights_np(k) * lam**p
+            term = wl / (lam + rho[:, None]) ** q if q else np.broadcast_to(wl, (rho.size, k.size))
+            out += np.where(k[None, :] <= K[:, None], term, 0.0).sum(axis=1)
+        tail = K < self.M
+        if np.any(tail):
+            r, Kt = rho[tail], K[tail]
+            a = Kt + 1.0
+            lam_a = self.lambda_plus * a ** (-self.beta)
+            L = lam_a / r if q else np.zeros_like(r)
+            pref = lam_a**p * a ** (-task.nu) * (r ** (-q) if q else 1.0)
+            total = np.zeros_like(r)
+            coef = 1.0
+            for i in range(401):
+                s_i = (p + i) * self.beta + task.nu
+                Z = _scaled_hurwitz(np.full_like(a, s_i), a)
+                if self.finite:
+                    b = np.full_like(a, self.M + 1.0)
+                    with np.errstate(under="ignore"):
+                        Z = Z - np.exp(s_i * np.log(a / b)) * _scaled_hurwitz(np.full_like(a, s_i), b)
+                total = total + coef * L**i * Z
+                if q == 0:
+                    break
+                bound = abs(coef) * (i + q + 1) * np.abs(L) ** (i + 1) * (a / (s_i - 1) + 1.5) * 4
+                if np.all(bound <= 1e-17 * np.abs(total)):
+                    break
+                coef = -coef * (q + i) / (i + 1)
+            out[tail] += pref * total
+        return out
 
     def _check_convergent(self, p: int, task: Task) -> None:
         if not self.finite and task.values is None and p * self.beta + task.nu <= 1:
@@ -350,6 +471,114 @@ class PowerLaw(Spectrum):
         self._check_convergent(p, task)
         if rho == 0 and q > 0 and not self.finite:
             raise ParameterError("rho must be > 0 for an infinite spectrum")
+        if q > 0 and rho > 0:
+            out = self._sums_mp_em(rho, p, q, task.nu)
+            if out is not None:
+                return out
+        return self._sums_mp_zeta(rho, p, q, task)
+
+    def _em_head(self) -> list:
+        """``lambda_k``, ``k = 1..`` as mpmath numbers at the working precision (cached per precision)."""
+        key = (mpmath.mp.prec, self.alpha, self.lambda_plus)
+        cache = getattr(self, "_em_cache", None)
+        if cache is None or cache[0] != key:
+            cache = (key, [])
+            self._em_cache = cache
+        return cache[1]
+
+    def _sums_mp_em(self, rho, p: int, q: int, nu: float):
+        """The sum at ``rho > 0, q > 0`` as an exact head ``k < K`` plus an Euler-Maclaurin tail.
+
+        The tail integral is an incomplete beta function (``t = rho k^beta / lambda_plus``):
+        ``int_K^M k^-nu lambda^p / (lambda + rho)^q dk = c^(p-q) (c/rho)^A / beta * B(A, q - A; v_K, v_M)``
+        with ``A = q - p + (1 - nu)/beta`` and ``v = t/(1+t)``; the derivative corrections come from the
+        exact Taylor series of the summand at ``K`` (and ``M``). The summand's nearest complex
+        singularity is at least ``K min(1, sin(pi/beta))`` away, which sets the number of corrections
+        (about ``e^{-2 pi K}``-small remainder). The head length does not grow as ``rho -> 0``. The
+        pieces that depend only on ``rho`` are kept for the next call at the same ``rho`` (the solvers
+        ask for ``(1, 1)`` and ``(1, 2)`` in turn). Returns None where this representation does not
+        apply (the caller then uses the zeta series).
+        """
+        dps = mpmath.mp.dps
+        c = mpmath.mpf(self.lambda_plus)
+        beta = 1 + mpmath.mpf(self.alpha)
+        nuf = float(nu)
+        nu_ = mpmath.mpf(nuf)
+        A = q - p + (1 - nu_) / beta
+        if (abs(A - round(float(A))) < 1e-12 and round(float(A)) <= 0) or abs(q - A) < 1e-12:
+            return None
+        shrink = min(1.0, math.sin(math.pi / float(beta)))
+        # K so that about 30 Taylor coefficients suffice
+        K = max(16, math.ceil(math.exp(((dps + 8) * math.log(10.0) + math.lgamma(31)) / 30) / (2 * math.pi * shrink)))
+        n = _em_order(dps, K * shrink)
+        Mi = int(self.M) if self.finite else None
+        if Mi is not None and Mi <= K + 2 * n:
+            K = Mi + 1  # all of it is head
+        lam = self._em_head()
+        while len(lam) < K:
+            lam.append(c * mpmath.mpf(len(lam) + 1) ** (-beta))
+        nh = K - 1 if Mi is None else min(K - 1, Mi)
+
+        key = (mpmath.mp.prec, rho, K, Mi, self.alpha, self.lambda_plus)
+        parts = getattr(self, "_em_parts", None)
+        if parts is None or parts["key"] != key:
+            parts = {"key": key, "inv": [1 / (lam[i] + rho) for i in range(nh)]}
+            self._em_parts = parts
+
+        def cached(name, make):
+            if name not in parts:
+                parts[name] = make()
+            return parts[name]
+
+        invq = cached(("invq", q), lambda: [v**q for v in parts["inv"]])
+        numh = cached(
+            ("numh", p, nuf),
+            lambda: [(mpmath.mpf(i + 1) ** (-nu_) if nuf else 1) * lam[i] ** p for i in range(nh)],
+        )
+        head = mpmath.fdot(numh, invq)
+        if Mi is not None and K > Mi:
+            return head
+
+        def taylor(k, m):
+            kk = mpmath.mpf(k)
+            lam_k = c * kk ** (-beta)
+            D = cached(("D", k), lambda: [rho + lam_k] + [lam_k * v for v in _binom_series(-beta, kk, m)[1:]])
+            P = cached(("P", k, 1), lambda: _series_recip(D, m))
+            for qq in range(2, q + 1):
+                P = cached(("P", k, qq), lambda P=P: _series_mul(P, parts[("P", k, 1)], m))
+            num = cached(("num", k, p, nuf), lambda: _binom_series(-p * beta - nu_, kk, m))
+            scale = lam_k**p * (kk ** (-nu_) if nuf else 1)
+            # the corrections use only the value and the odd derivatives
+            zero = mpmath.mpf(0)
+            return [
+                scale * mpmath.fdot(num[: j + 1], P[j::-1]) if (j == 0 or j % 2) else zero for j in range(m)
+            ] + [zero] * (n - m)
+
+        def v_pair(k):
+            t = rho * mpmath.mpf(k) ** beta / c
+            return t / (1 + t), 1 / (1 + t)
+
+        Fa = taylor(K, n)
+        va, ua = v_pair(K)
+        if Mi is None:
+            vb, ub, Fb = mpmath.mpf(1), mpmath.mpf(0), [mpmath.mpf(0)] * n
+        else:
+            vb, ub = v_pair(Mi)
+            # the far end needs fewer terms (its singularities are ``M`` away)
+            Fb = taylor(Mi, min(n, _em_order(dps, Mi * shrink)))
+        if va <= 0.5:
+            beta_inc = mpmath.betainc(A, q - A, va, vb)
+        else:
+            beta_inc = mpmath.betainc(q - A, A, ub, ua)
+        integral = c ** (p - q) * (c / rho) ** A / beta * beta_inc
+        corr = [_BERN_EM(j) * (Fb[2 * j - 1] - Fa[2 * j - 1]) for j in range(1, n // 2)]
+        total = head + integral + (Fa[0] + Fb[0]) / 2 + mpmath.fsum(corr)
+        if abs(corr[-1]) > 16 * mpmath.eps * abs(total):  # pragma: no cover - guarded by _em_order
+            return None
+        return total
+
+    def _sums_mp_zeta(self, rho, p: int, q: int, task: Task):
+        """The sum by an exact head ``lambda_K <= rho/2`` plus the Hurwitz-zeta tail series (any ``rho``)."""
         c = mpmath.mpf(self.lambda_plus)
         beta = 1 + mpmath.mpf(self.alpha)
         nu = mpmath.mpf(task.nu)
@@ -542,10 +771,32 @@ class ExprSpectrum(Spectrum):
         out = np.empty_like(rho)
         for i, r in enumerate(rho):
             f = lambda x, r=r: float(self._f_np(np.float64(x), r, p, q, task.nu))  # noqa: E731
-            integral, err = integrate.quad(f, K, np.inf, limit=400, epsabs=0, epsrel=1e-13)
+
+            def g(u: float, f=f) -> float:  # x = K e^u: the tail of a power law decays exponentially in u
+                if u > 700.0:  # x > 1e304: the summand times x has long vanished
+                    return 0.0
+                x = K * math.exp(u)
+                with np.errstate(over="ignore", under="ignore"):
+                    return f(x) * x
+
+            integral = 0.0
+            for a, b in self._tail_pieces(r):
+                part, _ = integrate.quad(g, a, b, limit=400, epsabs=1e-15 * abs(head[i]), epsrel=1e-12)
+                integral += part
             em = f(K) / 2 - sum(b * float(d(float(K), r)) for b, d in zip(bern, ders))
             out[i] = head[i] + integral + em
         return out
+
+    def _tail_pieces(self, rho: float) -> list[tuple[float, float]]:
+        """Integration pieces in ``u = log(x / K)`` for the tail ``x >= K``, split where ``lambda(x)`` crosses
+        ``rho`` (the knee of ``lambda / (lambda + rho)``), so that the quadrature sees each side of the knee."""
+        u = np.arange(0.0, 700.0, 0.25)
+        with np.errstate(all="ignore"):
+            lam = np.asarray(self._np(self.HEAD * np.exp(u)), dtype=np.float64) * np.ones_like(u)
+        below = np.nonzero(~(lam > rho))[0]
+        knee = float(u[below[0]]) if below.size else 0.0
+        cuts = sorted({0.0, max(knee - 2.0, 0.0), knee, knee + 2.0, knee + 10.0})
+        return list(zip(cuts, cuts[1:])) + [(cuts[-1], np.inf)]
 
     def _sums_mp(self, rho, p: int, q: int, task: Task):
         if self.finite:
@@ -569,5 +820,11 @@ class ExprSpectrum(Spectrum):
             mpmath.bernoulli(2 * j) / mpmath.factorial(2 * j) * derivs[2 * j - 1] * mpmath.factorial(2 * j - 1)
             for j in range(1, J + 1)
         )
-        integral = mpmath.quad(f, [K, 2 * K, 10 * K, 100 * K, mpmath.inf])
+        pieces = self._tail_pieces(float(rho))
+        cuts = [mpmath.mpf(a) for a, _ in pieces] + [mpmath.inf]
+
+        def g(u):  # x = K e^u; beyond x ~ 1e304 the summand times x is below any working precision
+            return f(K * mpmath.exp(u)) * K * mpmath.exp(u) if u <= 700 else mpmath.mpf(0)
+
+        integral = mpmath.quad(g, cuts)
         return head + integral + em

@@ -67,6 +67,9 @@ b = sp.Symbol("b", positive=True)
 #: Bahri et al. kernel exponent
 alpha_K = sp.Symbol("alpha_K", positive=True)
 
+#: the test loss (left-hand side of the derived loss laws)
+L = sp.Symbol("L")
+
 #: LaTeX names for symbols whose plain names are not LaTeX
 LATEX_NAMES: dict[sp.Symbol, str] = {
     gamma_bar: r"\bar{\gamma}",
@@ -76,4 +79,5 @@ LATEX_NAMES: dict[sp.Symbol, str] = {
     w_var: r"\sigma_{w}^{2}/M",
     u_var: r"\sigma_{u}^{2}/M",
     alpha_K: r"\alpha_{K}",
+    L: r"\hat{\mathcal{L}}",
 }

@@ -26,6 +26,7 @@ from scalingsym import (
 )
 from scalingsym import symbols as S
 from scalingsym.models.ridge import LOSS_B1B, LOSS_RIDGELESS, SADDLE
+from scalingsym.parsing import parse_spectrum
 
 RHOS = np.logspace(-8, 1, 10)
 
@@ -209,3 +210,34 @@ def test_large_ridge_saturates_at_half_E_y2():
     model = RandomFeatureRidge(spec)
     L = model.loss(100, 400, 1e12)
     assert L == pytest.approx(model.w_var / 2 * spec.trace(), rel=1e-6)
+
+
+def test_expression_spectrum_infinite_M_small_rho_against_independent_sums():
+    """M = inf expression spectra down to rho = 1e-10 (the knee of lambda/(lambda+rho) far in the tail).
+
+    ``k**-2``: the exact closed form sum_k 1/(1 + rho k^2) = (pi/sqrt(rho) coth(pi/sqrt(rho)) - 1)/2.
+    ``k**-2 log(k+1)**2``: a direct float64 sum over k < 1e7 plus the tail as an mpmath integral with the
+    Euler-Maclaurin half term (its next term is ~f'(1e7)/12, below 1e-12 relative).
+    """
+
+    spec = parse_spectrum("custom(expr='k**-2', M=inf)")
+    for rho in (1e-2, 1e-6, 1e-10):
+        r = mpmath.mpf(rho)
+        exact = float((mpmath.pi / mpmath.sqrt(r) * mpmath.coth(mpmath.pi / mpmath.sqrt(r)) - 1) / 2)
+        assert spec.sums(np.array([rho]), 1, 1)[0] == pytest.approx(exact, rel=1e-12)
+
+    spec = parse_spectrum("custom(expr='k**-2*log(k+1)**2', M=inf)")
+    rho = 1e-6
+    K = 10**7
+    total = 0.0
+    for start in range(1, K, 10**6):
+        k = np.arange(start, min(start + 10**6, K), dtype=np.float64)
+        lam = np.log1p(k) ** 2 / k**2
+        total += float(np.sum(lam / (lam + rho)))
+
+    def f(x):
+        lam = mpmath.log(x + 1) ** 2 / x**2
+        return lam / (lam + rho)
+
+    total += float(mpmath.quad(f, [K, mpmath.inf]) + f(mpmath.mpf(K)) / 2)
+    assert spec.sums(np.array([rho]), 1, 1)[0] == pytest.approx(total, rel=1e-10)

@@ -1,0 +1,397 @@
+"""``bench``: the performance table (loss surfaces, 50-digit solves, symbolic exponents, Monte-Carlo, dynamics).
+
+``python -m scalingsym bench [--json] [--quick] [--out FILE]`` (also ``python benchmarks/run.py``).
+
+Rows (targets of the performance issue, ratios printed):
+
+a. the ridge test loss on a grid of 10^6 ``(N, T, gamma)`` points for ``PowerLaw(alpha=1)`` with
+   ``M = 1e5`` and ``M = inf`` through :func:`scalingsym.fastsums.fast_ridge`: throughput (build of the
+   representation included) and the largest relative error against 50-digit
+   :meth:`RandomFeatureRidge.solve_mp` on 200 random grid points, next to the naive baseline measured in
+   the same run (per point: ``scipy.optimize.brentq`` for ``rho_0`` and for ``rho``, with direct ``O(M)``
+   sums; ``M = inf`` truncated at ``10^6`` modes), timed on a subsample and extrapolated per point; plus
+   the throughput for ``M = 10^3 .. 10^7, inf`` (cost per point independent of ``M``);
+b. time per point of a 50-digit solve (the 200 reference points);
+c. time to derive the exponents symbolically (:func:`scalingsym.asymptotics.regimes.exponents`) for the
+   power law and for a new spectrum;
+d. Monte-Carlo: 20 ridges from one decomposition vs 1 ridge (and vs 20 independent fits), and 10 nested
+   ``N`` with shared draws (:func:`scalingsym.simulate.simulate_ridge_nested_N`) vs 10 independent fits;
+e. a gradient-flow loss curve (100 times, finite ``P``) and its error against a run with twice the
+   Talbot nodes.
+
+Times are process CPU seconds (the machine may be shared), wall seconds next to them; the Monte-Carlo row
+uses wall seconds (multi-threaded BLAS).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import resource
+import time
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+import mpmath
+import numpy as np
+
+from . import emit
+
+
+class _Timer:
+    def __enter__(self):
+        self.c0, self.w0 = time.process_time(), time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        self.cpu = time.process_time() - self.c0
+        self.wall = time.perf_counter() - self.w0
+
+
+# ------------------------------------------------------------------------------------------ (a) --
+def naive_loss(lam: np.ndarray, N: float, T: float, gamma: float, w_var: float, u_var: float) -> float:
+    """The naive baseline for one point: brentq root solves with direct ``O(M)`` sums (float64).
+
+    ``lam`` are all eigenvalues used (the full spectrum, or a truncation of an infinite one).
+    """
+    from scipy.optimize import brentq
+
+    def d1(r):
+        return float(np.sum(lam / (lam + r)))
+
+    def e1(r):
+        return float(r * np.sum(lam / (lam + r) ** 2))
+
+    n = min(N, T)
+    s = gamma / u_var / (N * T)
+    tr = float(lam.sum())
+    r0 = brentq(lambda x: math.log(d1(math.exp(x)) / n), math.log(1e-300 + tr * 1e-30), math.log(2 * tr / n),
+                xtol=1e-15, rtol=1e-15, maxiter=500)
+    r0 = math.exp(r0)
+
+    def f(x):
+        r = math.exp(x)
+        dd = d1(r)
+        return x + math.log((1 - dd / N) * (1 - dd / T)) - math.log(s)
+
+    lo = math.log(max(r0, s)) + 1e-12
+    hi = math.log(max(4 * s, 2 * tr / n) * 1.0001)
+    rho = math.exp(brentq(f, lo, hi, xtol=1e-15, rtol=1e-15, maxiter=500))
+    D1, E1 = d1(rho), e1(rho)
+    return w_var / 2 * rho * N * T * E1 / ((N - D1) * (T - D1) + E1 * (N + T - 2 * D1))
+
+
+def _grid(n_side: int):
+    N = np.logspace(1, 4, n_side)
+    T = np.logspace(1, 4, n_side)
+    g = np.logspace(-6, 0, n_side)
+    return np.meshgrid(N, T, g, indexing="ij")
+
+
+def bench_surface(M: float, n_side: int, n_ref: int, n_naive: int, rng) -> dict:
+    from ..fastsums import fast_ridge
+    from ..models.ridge import RandomFeatureRidge
+    from ..spectra import PowerLaw
+
+    spec = PowerLaw(alpha=1, M=M)
+    exact = RandomFeatureRidge(spec)
+    fast = fast_ridge(exact)
+    Ng, Tg, gg = _grid(n_side)
+    with _Timer() as t_cold:
+        loss = fast.loss(Ng, Tg, gg)
+    with _Timer() as t_warm:
+        loss2 = fast.loss(Ng, Tg, gg)
+    tracemalloc.start()
+    fast.loss(Ng[: n_side // 4], Tg[: n_side // 4], gg[: n_side // 4])
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    pts = loss.size
+    # reference: 50 digits on random grid points
+    idx = rng.choice(pts, size=n_ref, replace=False)
+    flat = [a.ravel()[idx] for a in (Ng, Tg, gg)]
+    errs, mp_cpu, mp_wall = [], 0.0, 0.0
+    refs = []
+    for i in range(n_ref):
+        with _Timer() as tm:
+            ref = exact.solve_mp(flat[0][i], flat[1][i], flat[2][i], dps=50).loss
+        mp_cpu += tm.cpu
+        mp_wall += tm.wall
+        refs.append(ref)
+        errs.append(float(abs(mpmath.mpf(loss.ravel()[idx[i]]) / ref - 1)))
+    # naive baseline on a subsample
+    lam = spec.eigenvalues() if spec.finite else spec.eigenvalues(10**6)
+    naive_err = []
+    with _Timer() as t_naive:
+        for i in range(n_naive):
+            v = naive_loss(lam, flat[0][i], flat[1][i], flat[2][i], exact.w_var, exact.u_var)
+            naive_err.append(float(abs(mpmath.mpf(v) / refs[i] - 1)))
+    fast_pps = pts / t_cold.cpu
+    naive_pps = n_naive / t_naive.cpu
+    return {
+        "spectrum": spec.describe(),
+        "grid_points": int(pts),
+        "grid": f"N, T in logspace(1, 4), gamma in logspace(-6, 0), {n_side}^3",
+        "fast_cpu_s": t_cold.cpu,
+        "fast_wall_s": t_cold.wall,
+        "fast_points_per_s": fast_pps,
+        "fast_warm_points_per_s": pts / t_warm.cpu,
+        "fast_consistent": bool(np.array_equal(loss, loss2)),
+        "interpolation_error_bound": fast.spectrum.error_bound,
+        "representation_panels": int(np.diff(fast.spectrum.panels)[0]),
+        "exact_sum_evaluations": fast.spectrum.exact_evaluations,
+        "fast_peak_memory_MB_quarter_grid": peak / 2**20,
+        "reference_points": n_ref,
+        "max_rel_error_vs_50_digits": max(errs),
+        "naive_points_timed": n_naive,
+        "naive_truncation": None if spec.finite else 10**6,
+        "naive_points_per_s": naive_pps,
+        "naive_max_rel_error_vs_50_digits": max(naive_err),
+        "speedup_vs_naive": fast_pps / naive_pps,
+        "target_speedup": 1000.0,
+        "target_error": 1e-10,
+        "ok": bool(fast_pps / naive_pps >= 1000 and max(errs) <= 1e-10),
+        "_mp_cpu": mp_cpu,
+        "_mp_wall": mp_wall,
+    }
+
+
+def bench_M_independence(n_side: int) -> list[dict]:
+    from ..fastsums import fast_ridge
+    from ..models.ridge import RandomFeatureRidge
+    from ..spectra import PowerLaw
+
+    rows = []
+    Ng, Tg, gg = _grid(n_side)
+    for Mx in (2e4, 1e5, 1e6, 1e7, math.inf):  # M > the grid's largest N, T (1e4)
+        fast = fast_ridge(RandomFeatureRidge(PowerLaw(alpha=1, M=Mx)))
+        fast.loss(Ng, Tg, gg)  # build
+        with _Timer() as t:
+            fast.loss(Ng, Tg, gg)
+        rows.append({"M": None if math.isinf(Mx) else Mx, "warm_points_per_s": Ng.size / t.cpu})
+    return rows
+
+
+# ------------------------------------------------------------------------------------------ (c) --
+def bench_symbolic() -> dict:
+    try:
+        from ..asymptotics.regimes import exponents
+    except ImportError:  # pragma: no cover
+        return {"available": False}
+    from sympy.core.cache import clear_cache
+
+    from ..parsing import parse_spectrum
+    from ..spectra import PowerLaw
+
+    def cold():
+        # every derivation from a cold start: sympy's cache and the engine's tail-law cache cleared
+        clear_cache()
+        try:
+            from ..asymptotics.spectral import _cached_expr_law
+
+            _cached_expr_law.cache_clear()
+        except (ImportError, AttributeError):  # pragma: no cover
+            pass
+
+    out = {"available": True}
+    cold()
+    with _Timer() as t:
+        e = exponents(PowerLaw(alpha=1))
+    out["power_law"] = {"spectrum": "powerlaw(alpha=1, M=inf)", "cpu_s": t.cpu, "wall_s": t.wall,
+                        "exponents": len(e), "target_s": 2.0, "ok": t.cpu <= 2.0}
+    new = 'custom(expr="k**-2*log(k+1)**2", M=inf)'
+    cold()
+    with _Timer() as t:
+        e = exponents(parse_spectrum(new))
+    out["new_spectrum"] = {"spectrum": new, "cpu_s": t.cpu, "wall_s": t.wall, "exponents": len(e),
+                           "target_s": 10.0, "ok": t.cpu <= 10.0}
+    return out
+
+
+# ------------------------------------------------------------------------------------------ (d) --
+def bench_monte_carlo(quick: bool) -> dict:
+    """Row (d), with BLAS limited to one thread when threadpoolctl is installed (stable timings on a shared machine)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover
+        out = _bench_monte_carlo(quick)
+        out["blas_threads"] = "default"
+        return out
+    with threadpool_limits(limits=1, user_api="blas"):
+        out = _bench_monte_carlo(quick)
+    out["blas_threads"] = 1
+    return out
+
+
+def _bench_monte_carlo(quick: bool) -> dict:
+    from ..models.ridge import RandomFeatureRidge
+    from ..simulate import simulate_ridge, simulate_ridge_nested_N
+    from ..spectra import PowerLaw
+
+    M, T, N, seeds = (1000, 400, 200, 4) if not quick else (400, 200, 100, 2)
+    spec = PowerLaw(alpha=1, M=M)
+    gammas = np.logspace(-4, 0, 20)
+    simulate_ridge(spec, N, T, gammas[10], seeds=1, seed=1)  # warm-up (BLAS threads, imports)
+    simulate_ridge_nested_N(spec, [N // 2, N], T, gammas[10], seeds=1, seed=1)
+    tracemalloc.start()
+    with _Timer() as t1:
+        simulate_ridge(spec, N, T, gammas[10], seeds=seeds, seed=0)
+    with _Timer() as t20:
+        sweep = simulate_ridge(spec, N, T, gammas, seeds=seeds, seed=0)
+    Ns = np.linspace(N // 10, N, 10).astype(int)
+    with _Timer() as tn:
+        nested = simulate_ridge_nested_N(spec, Ns, T, gammas[10], seeds=seeds, seed=0)
+    with _Timer() as tind:
+        for n in Ns:
+            simulate_ridge(spec, int(n), T, gammas[10], seeds=seeds, seed=0)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    theory = RandomFeatureRidge(spec).loss(N, T, gammas)
+    z = np.abs(sweep.loss_mean - theory) / np.maximum(sweep.loss_stderr, 1e-300)
+    theory_n = RandomFeatureRidge(spec).loss(Ns.astype(float), T, gammas[10])
+    zn = np.abs(nested.loss_mean[:, 0] - theory_n) / np.maximum(nested.loss_stderr[:, 0], 1e-300)
+    return {
+        "setup": f"PowerLaw(alpha=1, M={M}), N={N}, T={T}, seeds={seeds}, teachers=8",
+        "time_unit": "wall seconds",
+        "one_fit_s": t1.wall,
+        "ridge_sweep_20_s": t20.wall,
+        "ridge_sweep_ratio_to_one_fit": t20.wall / t1.wall,
+        "ridge_20_independent_fits_s_est": 20 * t1.wall,
+        "ridge_target_ratio": 2.0,
+        "ridge_ok": bool(t20.wall / t1.wall <= 2.0),
+        "ridge_max_abs_z_vs_theory": float(z.max()),
+        "nested_N": [int(n) for n in Ns],
+        "nested_N_s": tn.wall,
+        "independent_N_fits_s": tind.wall,
+        "nested_speedup": tind.wall / tn.wall,
+        "nested_ok": bool(tn.wall < tind.wall),
+        "nested_max_abs_z_vs_theory": float(zn.max()),
+        "peak_memory_MB": peak / 2**20,
+        "memory_model": "O(N T + (N + T) M) per seed (+ N^2 for the nested Gram matrix)",
+    }
+
+
+# ------------------------------------------------------------------------------------------ (e) --
+def bench_dynamics() -> dict:
+    try:
+        from ..models.dynamics import GradientFlowRF
+    except ImportError:  # pragma: no cover
+        return {"available": False, "note": "scalingsym.models.dynamics not available"}
+    model = GradientFlowRF.from_exponents(a=2.0, b=1.5, M=math.inf)
+    t = np.logspace(-1, 4, 100)
+    N, P = 200.0, 400.0
+    with _Timer() as tm:
+        curve = model.loss_curve(t, N=N, P=P)
+    ref = model.loss_curve(t, N=N, P=P, nodes=32)
+    err = float(np.max(np.abs(curve.test_loss / ref.test_loss - 1)))
+    return {
+        "available": True,
+        "setup": f"GradientFlowRF.from_exponents(a=2, b=1.5, M=inf), N={N:g}, P={P:g}, "
+        "t in logspace(-1, 4), 100 points",
+        "cpu_s": tm.cpu,
+        "wall_s": tm.wall,
+        "max_rel_error_vs_32_nodes": err,
+        "target_s": 5.0,
+        "target_error": 1e-4,
+        "ok": bool(tm.cpu <= 5.0 and err <= 1e-4),
+    }
+
+
+# ------------------------------------------------------------------------------------------ run --
+def run_benchmark(quick: bool = False, seed: int = 0) -> dict:
+    """Run every row; returns the JSON-able table (``quick`` shrinks the sizes for a smoke test)."""
+    rng = np.random.default_rng(seed)
+    n_side, n_ref, n_naive = (100, 200, 20) if not quick else (20, 10, 3)
+    out: dict[str, Any] = {"quick": quick, "time_unit": "process CPU seconds (wall next to them)"}
+    with _Timer() as total:
+        a = [bench_surface(M, n_side, n_ref, n_naive, rng) for M in (1e5, math.inf)]
+        mp_cpu = sum(r.pop("_mp_cpu") for r in a)
+        mp_wall = sum(r.pop("_mp_wall") for r in a)
+        out["a_loss_surface"] = a
+        out["a_cost_vs_M"] = bench_M_independence(60 if not quick else 10)
+        per = mp_cpu / (2 * n_ref)
+        out["b_mpmath_50_digits"] = {
+            "points": 2 * n_ref,
+            "cpu_ms_per_point": 1e3 * per,
+            "wall_ms_per_point": 1e3 * mp_wall / (2 * n_ref),
+            "target_ms": 50.0,
+            "ok": bool(per <= 0.05),
+        }
+        out["c_symbolic_exponents"] = bench_symbolic()
+        out["d_monte_carlo"] = bench_monte_carlo(quick)
+        out["e_dynamics"] = bench_dynamics()
+    out["total_cpu_s"] = total.cpu
+    out["total_wall_s"] = total.wall
+    out["peak_rss_MB"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return out
+
+
+def format_table(res: dict) -> str:
+    """The benchmark as a plain-text table."""
+    lines = ["row | measurement | value | target | ok", "--- | --- | --- | --- | ---"]
+    for r in res["a_loss_surface"]:
+        s = r["spectrum"]
+        lines.append(f"a | {s}: fast grid {r['grid_points']:.0e} pts, pts/s (build incl.) | "
+                     f"{r['fast_points_per_s']:.3g} (warm {r['fast_warm_points_per_s']:.3g}) | | ")
+        lines.append(f"a | {s}: naive brentq + O(M) sums, pts/s ({r['naive_points_timed']} timed) | "
+                     f"{r['naive_points_per_s']:.3g} (max rel err {r['naive_max_rel_error_vs_50_digits']:.1e}) | | ")
+        lines.append(f"a | {s}: speedup | {r['speedup_vs_naive']:.3g}x | >= 1000x | {r['ok']}")
+        lines.append(f"a | {s}: max rel err vs 50 digits ({r['reference_points']} pts) | "
+                     f"{r['max_rel_error_vs_50_digits']:.2e} (sum bound {r['interpolation_error_bound']:.1e}) | "
+                     f"<= 1e-10 | {r['ok']}")
+        lines.append(f"a | {s}: peak traced memory, 1/4 grid | {r['fast_peak_memory_MB_quarter_grid']:.0f} MB | | ")
+    def m_str(m):
+        return "inf" if m is None else f"{m:.0e}"
+
+    lines.append("a | cost vs M (warm pts/s) | " + ", ".join(
+        f"M={m_str(c['M'])}: {c['warm_points_per_s']:.3g}" for c in res["a_cost_vs_M"]
+    ) + " | independent of M | ")
+    b = res["b_mpmath_50_digits"]
+    lines.append(f"b | 50-digit solve, ms/point ({b['points']} pts) | {b['cpu_ms_per_point']:.1f} "
+                 f"(wall {b['wall_ms_per_point']:.1f}) | <= 50 | {b['ok']}")
+    c = res["c_symbolic_exponents"]
+    if c.get("available"):
+        for key in ("power_law", "new_spectrum"):
+            r = c[key]
+            lines.append(f"c | exponents of {r['spectrum']}, s | {r['cpu_s']:.2f} (wall {r['wall_s']:.2f}) | "
+                         f"<= {r['target_s']:g} | {r['ok']}")
+    else:
+        lines.append("c | symbolic exponents | not available | | ")
+    d = res["d_monte_carlo"]
+    lines.append(f"d | {d['setup']}: 20 ridges / 1 fit | {d['ridge_sweep_ratio_to_one_fit']:.2f}x "
+                 f"({d['ridge_sweep_20_s']:.2f} s vs 20 fits {d['ridge_20_independent_fits_s_est']:.2f} s, wall) | "
+                 f"<= 2x | {d['ridge_ok']}")
+    lines.append(f"d | 10 nested N vs 10 independent fits (wall) | {d['nested_N_s']:.2f} s vs "
+                 f"{d['independent_N_fits_s']:.2f} s ({d['nested_speedup']:.1f}x) | reuse | {d['nested_ok']}")
+    lines.append(f"d | max |z| vs theory (ridge sweep, nested N) | {d['ridge_max_abs_z_vs_theory']:.2f}, "
+                 f"{d['nested_max_abs_z_vs_theory']:.2f} | | ")
+    lines.append(f"d | peak traced memory | {d['peak_memory_MB']:.0f} MB | | ")
+    e = res["e_dynamics"]
+    if e.get("available"):
+        lines.append(f"e | {e['setup']} | {e['cpu_s']:.2f} s, max rel err {e['max_rel_error_vs_32_nodes']:.1e} | "
+                     f"<= 5 s, <= 1e-4 | {e['ok']}")
+    else:
+        lines.append("e | dynamics loss curve | not available | | ")
+    lines.append(f"- | total | {res['total_cpu_s']:.0f} s CPU, {res['total_wall_s']:.0f} s wall, "
+                 f"peak RSS {res['peak_rss_MB']:.0f} MB | < 600 s | ")
+    return "\n".join(lines)
+
+
+def _bench(args: argparse.Namespace) -> dict:
+    res = run_benchmark(quick=args.quick)
+    if args.out:
+        Path(args.out).write_text(json.dumps(res, indent=2, allow_nan=False) + "\n")
+    if args.json:
+        emit(res, True)
+    else:
+        print(format_table(res))
+    return res
+
+
+def register(sub) -> None:
+    p = sub.add_parser("bench", help="performance table: loss surfaces, 50-digit solves, exponents, Monte-Carlo")
+    p.add_argument("--json", action="store_true", help="print the table as JSON")
+    p.add_argument("--quick", action="store_true", help="small sizes (smoke test)")
+    p.add_argument("--out", default=None, help="also write the JSON to this file")
+    p.set_defaults(handler=_bench)

@@ -1,0 +1,300 @@
+"""Shift-invariant kernels on the ``d``-torus: exact spectra, the kernel exponent, and kernel-regression Monte Carlo.
+
+On the torus ``[0, 2 pi)^d`` with the uniform measure, a shift-invariant kernel
+``k(x, x') = sum_{n in Z^d} c_n exp(i n . (x - x'))`` is diagonal in the Fourier basis: its eigenvalues are the
+Fourier coefficients ``c_n`` (each real pair ``n, -n`` gives the orthonormal functions ``sqrt 2 cos(n.x)``,
+``sqrt 2 sin(n.x)``). Sorting ``c_n`` over the lattice gives the eigenvalue sequence ``lambda_j``.
+
+The Matern kernel of smoothness ``nu`` and length scale ``ell`` has ``c_n = (1 + |n|^2/ell^2)^-(nu + d/2)``
+(up to normalisation). With ``#{n : |n| <= R} ~ V_d R^d`` (``V_d`` the volume of the unit ``d``-ball),
+``lambda_j ~ ell^(2 nu + d) (j / V_d)^-(1 + 2 nu/d)``, so ``alpha_K = 2 nu / d``: the ``1/d`` dependence of
+Bahri et al. (``dynamics_and_regimes.md`` B6; their ``C^t`` kernel with ``t = 2 nu``).
+
+:func:`simulate_torus_krr` runs kernel ridge(less) regression on uniform points of the torus with a teacher
+drawn from the kernel's Gaussian process (isotropic in the eigenbasis, ``Var = 1/S``, Bahri's teacher) and
+computes the test error exactly by Parseval. :func:`torus_krr_theory` gives the core's deterministic
+equivalent (``RandomFeatureRidge`` with ``N = inf``, ``T = D`` on the exact torus spectrum).
+
+Examples
+--------
+>>> kern = TorusMatern(d=1, nu=2, radius=3)
+>>> kern.eigenvalues()[:3].round(8).tolist()  # c_0, then the pair n = +-1: 2^-(5/2)
+[1.0, 0.1767767, 0.1767767]
+>>> kernel_exponent(d=2, nu=2).data["alpha_K"]
+2
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from .errors import ParameterError, check_size
+from .models.ridge import RandomFeatureRidge
+from .result import Result
+from .spectra import ArraySpectrum
+
+#: symbols: torus dimension and Matern smoothness (local to this module)
+d_sym = sp.Symbol("d", positive=True, integer=True)
+nu_sym = sp.Symbol("nu", positive=True)
+ell_sym = sp.Symbol("ell", positive=True)
+_R = sp.Symbol("R", positive=True)
+_j = sp.Symbol("j", positive=True)
+
+
+def _lattice_ball(d: int, radius: float) -> np.ndarray:
+    """Integer vectors ``n`` in ``Z^d`` with ``|n| <= radius`` and ``n >= 0`` lexicographically (one of each pair)."""
+    r = int(math.floor(radius))
+    axes = [np.arange(-r, r + 1)] * d
+    grid = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, d)
+    grid = grid[np.sum(grid**2, axis=1) <= radius**2 + 1e-9]
+    # keep n = 0 and the lexicographically positive member of each +-n pair
+    nz = grid != 0
+    first = np.where(nz.any(axis=1), np.argmax(nz, axis=1), 0)
+    sign = grid[np.arange(grid.shape[0]), first]
+    return grid[(sign > 0) | ~nz.any(axis=1)]
+
+
+class TorusMatern:
+    """The Matern kernel on the ``d``-torus, truncated to the Fourier modes ``|n| <= radius``.
+
+    Parameters
+    ----------
+    d : int
+        Torus dimension, ``>= 1``.
+    nu : float
+        Smoothness, ``> 0``: ``c_n = (1 + |n|^2 / ell^2)^-(nu + d/2)``.
+    radius : float
+        Fourier cutoff (complete shells only); the number of modes ``S ~ V_d radius^d``.
+    ell : float
+        Length scale, ``> 0``.
+
+    Examples
+    --------
+    >>> k = TorusMatern(d=2, nu=1, radius=2)
+    >>> k.S, k.eigenvalues()[0]  # 13 lattice points in the disc of radius 2
+    (13, np.float64(1.0))
+    """
+
+    def __init__(self, d: int, nu: float, radius: float, ell: float = 1.0) -> None:
+        if int(d) != d or d < 1 or d > 8:
+            raise ParameterError(f"d must be an integer in 1..8; got {d}")
+        for name, v in (("nu", nu), ("radius", radius), ("ell", ell)):
+            if not math.isfinite(float(v)) or float(v) <= 0:
+                raise ParameterError(f"{name} must be a finite number > 0; got {v}")
+        if (2 * radius + 1) ** d > 5e7:
+            raise ParameterError(f"radius {radius} in d = {d} makes too many lattice points; lower it")
+        self.d, self.nu, self.radius, self.ell = int(d), float(nu), float(radius), float(ell)
+
+    @classmethod
+    def with_modes(cls, d: int, nu: float, S_min: int, ell: float = 1.0) -> TorusMatern:
+        """The smallest cutoff (complete shells) with at least ``S_min`` modes."""
+        vd = math.pi ** (d / 2) / math.gamma(d / 2 + 1)
+        r = max(1.0, (S_min / vd) ** (1.0 / d))
+        while True:
+            k = cls(d, nu, r, ell)
+            if k.S >= S_min:
+                return k
+            r *= 1.05
+
+    @cached_property
+    def _modes(self) -> tuple[np.ndarray, np.ndarray]:
+        half = _lattice_ball(self.d, self.radius)
+        n2 = np.sum(half**2, axis=1).astype(np.float64)
+        c = (1.0 + n2 / self.ell**2) ** (-(self.nu + self.d / 2))
+        order = np.argsort(-c, kind="stable")
+        return half[order], c[order]
+
+    @property
+    def S(self) -> int:
+        """Number of real modes (lattice points in the ball)."""
+        half, _ = self._modes
+        return 2 * half.shape[0] - 1
+
+    def eigenvalues(self) -> np.ndarray:
+        """All ``S`` eigenvalues, sorted decreasingly (each nonzero ``c_n`` twice: cos and sin)."""
+        _, c = self._modes
+        return np.concatenate([c[:1], np.repeat(c[1:], 2)])
+
+    def spectrum(self) -> ArraySpectrum:
+        """The exact (truncated) spectrum as an :class:`~scalingsym.spectra.ArraySpectrum`."""
+        return ArraySpectrum(self.eigenvalues(), name=f"torus_matern(d={self.d}, nu={self.nu:g}, S={self.S})")
+
+    def features(self, x: np.ndarray) -> np.ndarray:
+        """Orthonormal eigenfunctions at points ``x`` (``(n, d)``): columns ``1, sqrt2 cos(n.x), sqrt2 sin(n.x)``."""
+        half, _ = self._modes
+        ph = np.asarray(x, dtype=np.float64) @ half[1:].T.astype(np.float64)
+        out = np.empty((ph.shape[0], self.S))
+        out[:, 0] = 1.0
+        out[:, 1::2] = math.sqrt(2) * np.cos(ph)
+        out[:, 2::2] = math.sqrt(2) * np.sin(ph)
+        return out
+
+    def kernel(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """``k(x, y) = sum_n c_n cos(n.(x - y))`` over the truncated lattice (Gram matrix)."""
+        lam = self.eigenvalues()
+        return (self.features(x) * lam) @ self.features(y).T
+
+
+def kernel_exponent(d: Any = d_sym, nu: Any = nu_sym) -> Result:
+    """Asymptotic eigenvalue law of the Matern kernel on the ``d``-torus, derived with sympy.
+
+    Counting: ``j(R) = V_d R^d`` lattice points with ``|n| <= R`` (leading order; the lattice-point error
+    is ``O(R^(d-1))`` at most), ``lambda = (1 + R^2/ell^2)^-(nu + d/2)``; eliminate ``R`` and expand for large
+    ``j``: ``lambda_j ~ ell^(2nu + d) V_d^(1 + 2nu/d) j^-(1 + 2nu/d)``, i.e. ``alpha_K = 2 nu / d``.
+
+    Examples
+    --------
+    >>> r = kernel_exponent()
+    >>> r.data["alpha_K"]
+    2*nu/d
+    >>> kernel_exponent(d=1, nu=sp.Rational(1, 2)).data["prefactor"]  # lambda_j ~ (j/2)^-2
+    4
+    """
+    d, nu = sp.sympify(d), sp.sympify(nu)
+    Vd = sp.pi ** (d / 2) / sp.gamma(d / 2 + 1)
+    Rj = sp.solve(sp.Eq(Vd * _R**d, _j), _R)[0]
+    p = nu + d / 2
+    # (1 + R^2/ell^2)^-p = (R/ell)^-2p * (1 + ell^2/R^2)^-p and the last factor -> 1 as R -> oo
+    rest = sp.limit((1 + ell_sym**2 / _R**2) ** (-p), _R, sp.oo)
+    if rest != 1:  # pragma: no cover - a wrong expansion is a bug
+        raise AssertionError("Matern tail factor does not tend to 1")
+    lam_lead = sp.powsimp(sp.expand_power_base((Rj / ell_sym) ** (-2 * p), force=True), force=True)
+    expo = sp.simplify(1 + 2 * nu / d)
+    lead = sp.simplify(sp.powsimp(lam_lead * _j**expo, force=True))
+    return Result(
+        "Matern kernel on the d-torus: eigenvalue decay",
+        lead * _j ** (-expo),
+        lhs=sp.Symbol("lambda_j"),
+        regime=(_j > 1,),
+        source="Fourier coefficients (1 + |n|^2/ell^2)^-(nu+d/2) sorted over Z^d; Weyl count j ~ V_d R^d",
+        exact=False,
+        order="relative O(j**(-1/d))",
+        data={"exponent": expo, "alpha_K": sp.simplify(expo - 1), "prefactor": lead.subs(ell_sym, 1), "V_d": Vd},
+    )
+
+
+# ----------------------------------------------------------------------------- Monte Carlo -------
+@dataclass
+class KRRSimulation:
+    """Monte-Carlo kernel regression test loss per sample size (mean and standard error over seeds)."""
+
+    D: np.ndarray
+    loss_mean: np.ndarray
+    loss_stderr: np.ndarray
+    per_seed: np.ndarray
+
+
+def simulate_torus_krr(
+    kern: TorusMatern,
+    D: Any,
+    *,
+    ridge: float = 0.0,
+    seeds: int = 8,
+    teachers: int = 16,
+    seed: int = 0,
+    method: str = "auto",
+) -> KRRSimulation:
+    """Seeded kernel ridge(less) regression on uniform points of the torus, exact test error.
+
+    Per seed: ``max(D)`` uniform points on ``[0, 2 pi)^d`` (nested subsets serve the smaller ``D``),
+    ``teachers`` functions ``f = sum_a w_a sqrt(lambda_a) psi_a`` with ``w_a ~ N(0, 1/S)`` (a sample of the
+    kernel's Gaussian process scaled by ``1/S``), the kernel interpolant (``ridge = 0``) or ridge solution
+    ``alpha = (K + ridge I)^-1 y``, and the test loss ``1/2 E_x (f_hat - f)^2 = 1/2 sum_a lambda_a (beta_a - w_a)^2``
+    (Parseval; no test sampling). Objective ``1/2 sum (f_hat - y)^2 + ridge/2 |beta|^2``.
+    ``method``: ``"svd"`` (SVD of the ``D x S`` feature matrix; best conditioned), ``"gram"`` (eigenvectors of
+    the ``D x D`` Gram matrix; faster for large ``S``, adequate when the spectrum decays slowly) or ``"auto"``
+    (``"gram"`` for ``d >= 2``).
+
+    Examples
+    --------
+    >>> r = simulate_torus_krr(TorusMatern(1, 2, 20), [4, 8], seeds=2, teachers=2)
+    >>> bool(r.loss_mean[1] < r.loss_mean[0])
+    True
+    """
+    Ds = np.atleast_1d(np.asarray(D, dtype=np.float64))
+    for v in Ds:
+        check_size("D", v)
+        if v != int(v):
+            raise ParameterError(f"D must be positive integers; got {v}")
+    if not math.isfinite(ridge) or ridge < 0:
+        raise ParameterError(f"ridge must be a finite number >= 0; got {ridge}")
+    if method not in ("auto", "svd", "gram"):
+        raise ParameterError(f"method must be 'auto', 'svd' or 'gram'; got {method!r}")
+    use_gram = method == "gram" or (method == "auto" and kern.d >= 2)
+    lam = kern.eigenvalues()
+    sq = np.sqrt(lam)
+    S_ = lam.size
+    Dmax = int(Ds.max())
+    rng = np.random.default_rng(seed)
+    per = np.empty((seeds, Ds.size))
+    for i in range(seeds):
+        x = rng.uniform(0.0, 2 * math.pi, size=(Dmax, kern.d))
+        Phi = kern.features(x) * sq  # Dmax x S
+        W = rng.standard_normal((S_, teachers)) / math.sqrt(S_)
+        Y = Phi @ W
+        K = Phi @ Phi.T if use_gram else None
+        for j, dd in enumerate(Ds.astype(int)):
+            if use_gram:  # eigenvectors of the Gram matrix give the same SVD at cost D^3 instead of D^2 S
+                ev, U = np.linalg.eigh(K[:dd, :dd])
+                ev = np.maximum(ev, 0.0)
+                sv = np.sqrt(ev)
+                keep = sv > sv.max() * max(dd, S_) * np.finfo(np.float64).eps * 1e3
+                Vt = np.where(keep, 1.0 / np.where(keep, sv, 1.0), 0.0)[:, None] * (U.T @ Phi[:dd])
+            else:  # SVD of the feature matrix (condition number sqrt of the Gram matrix's)
+                U, sv, Vt = np.linalg.svd(Phi[:dd], full_matrices=False)
+            if ridge > 0:
+                filt = sv / (sv**2 + ridge)
+            else:
+                keep = sv > sv.max() * max(dd, S_) * np.finfo(np.float64).eps
+                filt = np.where(keep, 1.0 / np.where(keep, sv, 1.0), 0.0)
+            beta = Vt.T @ (filt[:, None] * (U.T @ Y[:dd]))
+            per[i, j] = 0.5 * float(np.mean(np.sum(lam[:, None] * (beta - W) ** 2, axis=0)))
+    se = per.std(axis=0, ddof=1) / math.sqrt(seeds) if seeds > 1 else np.full(Ds.size, np.inf)
+    return KRRSimulation(Ds, per.mean(axis=0), se, per)
+
+
+def torus_krr_theory(kern: TorusMatern, D: Any, ridge: float = 0.0) -> np.ndarray:
+    """The core's deterministic equivalent of :func:`simulate_torus_krr` (same conventions).
+
+    ``RandomFeatureRidge(ArraySpectrum(lambda), w_var=1/S, u_var=1)`` at ``N = inf``, ``T = D``: kernel
+    regression is the ``N -> inf`` limit, with normalised regulariser ``s = ridge / D``.
+
+    Examples
+    --------
+    >>> k = TorusMatern(1, 2, 50)
+    >>> bool(torus_krr_theory(k, 10.0) > torus_krr_theory(k, 20.0))
+    True
+    """
+    spec = kern.spectrum()
+    model = RandomFeatureRidge(spec, w_var=1.0 / spec.M, u_var=1.0)
+    Ds = np.asarray(check_size("D", D), dtype=np.float64)
+    return model.solve_normalised(math.inf, Ds, ridge / Ds).loss
+
+
+def lattice_count(d: int, radius: float) -> int:
+    """Number of integer points with ``|n| <= radius`` in ``Z^d`` (brute force; for checks).
+
+    >>> lattice_count(2, 2)
+    13
+    """
+    r = int(math.floor(radius))
+    return sum(1 for v in itertools.product(range(-r, r + 1), repeat=d) if sum(t * t for t in v) <= radius**2 + 1e-9)
+
+
+__all__ = [
+    "KRRSimulation",
+    "TorusMatern",
+    "d_sym",
+    "kernel_exponent",
+    "lattice_count",
+    "nu_sym",
+    "simulate_torus_krr",
+    "torus_krr_theory",
+]
