@@ -74,7 +74,7 @@ def run(out_dir: pathlib.Path, quick: bool = True) -> dict:
                          th.train_loss[i], sim.train_mean[i], sim.train_stderr[i]))
             rel = sim.test_mean[i] / th.test_loss[i] - 1
             checks.append(_check(f"sim/theory - 1, test, (a,b,N,P,t)=({a},{b},{N},{P},{x:g})", 0, rel,
-                                 0.12 + 4 * sim.test_stderr[i] / th.test_loss[i]))
+                                 0.10 + 4 * sim.test_stderr[i] / th.test_loss[i]))
     print("a    b    N    P     t       L_theory   L_sim (+-se)          Ltr_theory  Ltr_sim (+-se)")
     for r in rows:
         print(f"{r[0]:<4} {r[1]:<4} {r[2]:<4} {r[3]:<5} {r[4]:<7g} {r[5]:.4e} {r[6]:.4e} ({r[7]:.1e})  "

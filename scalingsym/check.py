@@ -75,9 +75,10 @@ class CheckTable:
         head = "| N | T | gamma | theory | simulation | stderr | sim/theory-1 | z | allowance | ok |"
         lines = [head, "|" + "---|" * 10]
         for r in self.rows:
+            rel = f"{r.rel_diff:+.4f}" if r.theory else "n/a (theory 0)"
             lines.append(
                 f"| {r.N} | {r.T} | {r.gamma:g} | {r.theory:.5e} | {r.sim_mean:.5e} | {r.sim_stderr:.1e} | "
-                f"{r.rel_diff:+.4f} | {r.z:+.2f} | {r.allowance:.1e} | {'yes' if r.ok else 'NO'} |"
+                f"{rel} | {r.z:+.2f} | {r.allowance:.1e} | {'yes' if r.ok else 'NO'} |"
             )
         return "\n".join(lines)
 
