@@ -178,7 +178,7 @@ def regime_map(
         return np.broadcast_to(np.asarray(f(nn, mm, Ns, np.full_like(Ns, T)), dtype=float), Ns.shape)
 
     x_rd, x_sat = line(scales["ridgeless_to_ridge"]), line(scales["ridge_to_saturation"])
-    x_peak = line(scales["peak_to_ridge"] * S.n)
+    x_peak = line(scales["peak_to_ridge"])  # n Delta(n): the crossover out of the regulated peak at N = T
     lo = float(np.min(x_rd)) / 1e3
     hi = float(np.max(x_sat)) * 1e2
     g = np.geomspace(lo, hi, 121) if gamma_bars is None else np.asarray(gamma_bars, dtype=float)
@@ -203,11 +203,12 @@ def regime_map(
     ax.set_ylabel(r"ridge $\bar\gamma=\gamma/\mathrm{Var}(u_{jk})$ (objective without $1/T$)")
     ax.set_title(f"Regimes of the ridge test loss; {_spec_label(spectrum)}", fontsize=9)
     ax.text(0.03, 0.08, "ridgeless (MRS)\n$n^{-\\alpha}/(1-n/m)$", transform=ax.transAxes, color="w", fontsize=8)
-    ax.text(0.03, 0.55, "ridge-dominated\n$(\\bar\\gamma/NT)^{\\alpha/(1+\\alpha)}$", transform=ax.transAxes,
+    ax.text(0.03, 0.42, "ridge-dominated\n$(\\bar\\gamma/NT)^{\\alpha/(1+\\alpha)}$", transform=ax.transAxes,
             color="w", fontsize=8)
     ax.text(0.03, 0.9, "saturation $\\frac{1}{2}\\mathbb{E}y^2$", transform=ax.transAxes, color="k", fontsize=8)
     ax.legend(fontsize=6.5, loc="lower right", framealpha=0.6)
-    return fig, {"ratios": r, "gamma_bar": g, "loss": L, "ridgeless_to_ridge": x_rd, "to_saturation": x_sat}
+    return fig, {"ratios": r, "gamma_bar": g, "loss": L, "ridgeless_to_ridge": x_rd, "to_saturation": x_sat,
+                 "peak": float(x_peak[np.argmin(abs(r - 1))])}
 
 
 # ----------------------------------------------------------------------------- optimal ridge ----

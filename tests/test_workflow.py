@@ -83,3 +83,23 @@ def test_report_runs_every_derivation_and_compiles(tmp_path):
         assert out.pdf_path is not None and out.pdf_path.stat().st_size > 10_000
         assert out.pages is not None and out.pages >= 5
     assert out.ok
+
+
+def test_regime_map_lines_are_the_closed_form_crossovers():
+    """alpha = 1, lambda_+ = 1 (sheet B3, B5): Delta(n) = pi^2/(4 n), so the ridgeless -> ridge-dominated line is
+    gamma_bar = m Delta(n) = (pi^2/4) max(N,T)/min(N,T), the peak scale at N = T is n Delta(n) = pi^2/4, and the
+    saturation line is gamma_bar = A^2 N T = (pi^2/4) N T."""
+    import math
+
+    import numpy as np
+
+    from scalingsym import PowerLaw
+    from scalingsym.plot import regime_map
+
+    T = 500.0
+    r = np.array([0.1, 1.0, 10.0])
+    _, data = regime_map(PowerLaw(alpha=1.0, M=math.inf), T=T, ratios=r, gamma_bars=[1e-2, 1.0, 1e2])
+    c = math.pi**2 / 4
+    np.testing.assert_allclose(data["ridgeless_to_ridge"], c * np.maximum(r, 1 / r), rtol=1e-12)
+    np.testing.assert_allclose(data["to_saturation"], c * r * T * T, rtol=1e-12)
+    assert data["peak"] == pytest.approx(c, rel=1e-12)
