@@ -348,7 +348,8 @@ def solve_rho_mp(spec: Spectrum, s: Any, N: Any, T: Any):
     if s == 0:
         return ridgeless_rho_mp(spec, n)
 
-    def F0(x):
+    def F(x):
+        """log of the left side of (B1a) minus log s, and its derivative in x = log rho."""
         r = mpmath.exp(x)
         d1 = spec.sums_mp(r, 1, 1)
         e1 = r * spec.sums_mp(r, 1, 2)
@@ -359,24 +360,12 @@ def solve_rho_mp(spec: Spectrum, s: Any, N: Any, T: Any):
         df = 1 + (e1 / (N - d1) if mpmath.isfinite(N) else 0) + (e1 / (T - d1) if mpmath.isfinite(T) else 0)
         return x + mpmath.log(aN * aT) - mpmath.log(s), df
 
-    x = _newton_polish_mp(F0, _float_seed(lambda *a: solve_rho(_seed_spectrum(spec), *a), s, N, T), increasing=True)
+    x = _newton_polish_mp(F, _float_seed(lambda *a: solve_rho(_seed_spectrum(spec), *a), s, N, T), increasing=True)
     if x is not None:
         return mpmath.exp(x)
     r0 = ridgeless_rho_mp(spec, n)
     lo = mpmath.log(max(r0, s))
     hi = mpmath.log(max(4 * s, 2 * spec.trace_mp() / n) * mpmath.mpf("1.0001"))
-
-    def F(x):
-        r = mpmath.exp(x)
-        d1 = spec.sums_mp(r, 1, 1)
-        e1 = r * spec.sums_mp(r, 1, 2)
-        aN = 1 - d1 / N if mpmath.isfinite(N) else mpmath.mpf(1)
-        aT = 1 - d1 / T if mpmath.isfinite(T) else mpmath.mpf(1)
-        if aN <= 0 or aT <= 0:
-            return -mpmath.inf, mpmath.inf
-        df = 1 + (e1 / (N - d1) if mpmath.isfinite(N) else 0) + (e1 / (T - d1) if mpmath.isfinite(T) else 0)
-        return x + mpmath.log(aN * aT) - mpmath.log(s), df
-
     return mpmath.exp(_newton_bracketed_mp(F, lo, hi, increasing=True, what="the self-consistent equation"))
 
 

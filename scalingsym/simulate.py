@@ -56,6 +56,27 @@ def _progress(iterable, total: int, quiet: bool):
     return tqdm(iterable, total=total, desc="simulate", leave=False)
 
 
+def _positive_ints(**sizes: Any) -> tuple[int, ...]:
+    """Each named size checked to be a positive integer, returned as ints in the order given."""
+    for name, v in sizes.items():
+        check_size(name, v)
+        if int(v) != v:
+            raise ParameterError(f"{name} must be a positive integer; got {v}")
+    return tuple(int(v) for v in sizes.values())
+
+
+def _draw_setup(spectrum: Spectrum, task: Task | None, w_var: float | None, u_var: float | None):
+    """``(lam, M, w_var, u_var, task weights, sqrt(lam))`` for a simulation in the canonical convention."""
+    if not spectrum.finite:
+        raise ParameterError("simulation needs a finite spectrum (M < inf); truncate it first")
+    task = task or Task.isotropic()
+    lam = spectrum.eigenvalues()
+    M = lam.size
+    w_var = 1.0 / M if w_var is None else float(w_var)
+    u_var = 1.0 / M if u_var is None else float(u_var)
+    return lam, M, w_var, u_var, task.weights_np(np.arange(1, M + 1)), np.sqrt(lam)
+
+
 def simulate_ridge(
     spectrum: Spectrum,
     N: int,
@@ -87,21 +108,9 @@ def simulate_ridge(
     teachers : int
         Teacher vectors per draw (variance reduction; they share ``u`` and ``X``).
     """
-    if not spectrum.finite:
-        raise ParameterError("simulation needs a finite spectrum (M < inf); truncate it first")
-    for name, v in (("N", N), ("T", T), ("seeds", seeds), ("teachers", teachers)):
-        check_size(name, v)
-        if int(v) != v:
-            raise ParameterError(f"{name} must be a positive integer; got {v}")
-    N, T, seeds, teachers = int(N), int(T), int(seeds), int(teachers)
+    N, T, seeds, teachers = _positive_ints(N=N, T=T, seeds=seeds, teachers=teachers)
     gam = np.atleast_1d(np.asarray(check_ridge("gamma", gamma), dtype=np.float64))
-    task = task or Task.isotropic()
-    lam = spectrum.eigenvalues()
-    M = lam.size
-    w_var = 1.0 / M if w_var is None else float(w_var)
-    u_var = 1.0 / M if u_var is None else float(u_var)
-    w2 = task.weights_np(np.arange(1, M + 1))
-    sq = np.sqrt(lam)
+    lam, M, w_var, u_var, w2, sq = _draw_setup(spectrum, task, w_var, u_var)
     rng = np.random.default_rng(seed)
     per = np.empty((seeds, gam.size))
     train = np.empty((seeds, gam.size))
@@ -178,27 +187,15 @@ def simulate_ridge_nested_N(
     """
     from scipy.linalg import cho_factor, solve_triangular
 
-    if not spectrum.finite:
-        raise ParameterError("simulation needs a finite spectrum (M < inf); truncate it first")
     Ns = np.atleast_1d(np.asarray(check_size("N", N), dtype=np.float64))
     if np.any(Ns != np.round(Ns)):
         raise ParameterError(f"N must be positive integers; got {N}")
     Ns = Ns.astype(np.int64)
-    for name, v in (("T", T), ("seeds", seeds), ("teachers", teachers)):
-        check_size(name, v)
-        if int(v) != v:
-            raise ParameterError(f"{name} must be a positive integer; got {v}")
-    T, seeds, teachers = int(T), int(seeds), int(teachers)
+    T, seeds, teachers = _positive_ints(T=T, seeds=seeds, teachers=teachers)
     gam = np.atleast_1d(np.asarray(check_ridge("gamma", gamma), dtype=np.float64))
     if np.any(gam <= 0):
         raise ParameterError("gamma must be > 0 for the nested-N solve (the Gram matrix must be positive definite)")
-    task = task or Task.isotropic()
-    lam = spectrum.eigenvalues()
-    M = lam.size
-    w_var = 1.0 / M if w_var is None else float(w_var)
-    u_var = 1.0 / M if u_var is None else float(u_var)
-    w2 = task.weights_np(np.arange(1, M + 1))
-    sq = np.sqrt(lam)
+    lam, M, w_var, u_var, w2, sq = _draw_setup(spectrum, task, w_var, u_var)
     Nmax = int(Ns.max())
     rng = np.random.default_rng(seed)
     per = np.empty((seeds, Ns.size, gam.size))
