@@ -15,6 +15,13 @@ drawn from the kernel's Gaussian process (isotropic in the eigenbasis, ``Var = 1
 computes the test error exactly by Parseval. :func:`torus_krr_theory` gives the core's deterministic
 equivalent (``RandomFeatureRidge`` with ``N = inf``, ``T = D`` on the exact torus spectrum).
 
+Limitation, measured (``derivations/bahri_regimes.py``, Matern ``nu = 2``): for ``d = 2, 3, 4`` the simulated
+learning curve has the exponent ``2 nu/d`` within 2-4% and lies 1.1-1.7 times above the deterministic
+equivalent; for ``d = 1`` it lies 5-11 times above it (growing with ``D`` over ``D = 16..128``) and its fitted
+exponent is 3.6 instead of 4. On the circle, uniform random points leave exponentially distributed gaps that
+control the interpolation error of a smooth kernel, and the Fourier features are far from Gaussian; the
+Gaussian-design equivalent does not see that. Do not use the deterministic prefactor in ``d = 1``.
+
 Examples
 --------
 >>> kern = TorusMatern(d=1, nu=2, radius=3)
