@@ -132,7 +132,7 @@ def loss_vs_N(
         if pts:
             x, y, e = (np.array(v) for v in zip(*pts))
             ax.errorbar(x, y, yerr=e, fmt="o", ms=4, color=COLORS[i % 6], mfc="white", capsize=2,
-                        label=rf"$T={T:g}$ simulation" if i == 0 else None)
+                        label="simulation (colour = $T$)" if i == 0 else None)
     if spectrum.finite:
         ax.axvline(spectrum.M, color="k", lw=0.8, ls="--", label=r"$N=M$ (latent dimension)")
     ax.set_xscale("log")
