@@ -219,33 +219,27 @@ def variance_limited_general() -> dict[str, Result]:
     0
     """
     under, over = _ridgeless_branches()
-    out: dict[str, Result] = {}
-    u = under.subs({S.N: S.P, S.T: S.D}, simultaneous=True)
-    Lu = sp.limit(u, S.D, sp.oo)
-    cu, eu = _leading(sp.simplify(u - Lu).subs(S.D, 1 / _eps), _eps)
-    out["underparameterised"] = Result(
-        "variance-limited excess, P < D, general teacher",
-        cu / S.D**eu,
-        lhs=sp.Symbol("E") - sp.Symbol("E_P"),
-        regime=(S.P < S.D,),
-        source=_SOURCE + "; two-point DE (B4) at s1=s2, ridgeless",
-        order="O(D**-2)",
-        convention="E = 2 L / w_var; rho = rho_0(P)",
-        data={"exponent": int(eu), "coefficient": cu, "L_inf": Lu},
-    )
-    o = over.subs({S.N: S.P, S.T: S.D}, simultaneous=True)
-    Lo = sp.simplify(sp.limit(o, S.P, sp.oo))
-    co, eo = _leading(sp.simplify(o - Lo).subs(S.P, 1 / _eps), _eps)
-    out["overparameterised"] = Result(
-        "variance-limited excess, P > D, general teacher",
-        co / S.P**eo,
-        lhs=sp.Symbol("E") - sp.Symbol("E_D"),
-        regime=(S.D < S.P,),
-        source=_SOURCE + "; two-point DE (B4) at s1=s2, ridgeless",
-        order="O(P**-2)",
-        convention="E = 2 L / w_var; rho = rho_0(D), e_1 = d1 - d2 at rho",
-        data={"exponent": int(eo), "coefficient": sp.simplify(co), "L_inf": Lo},
-    )
+
+    def excess(branch, size, fixed, name, extra=""):
+        """Leading term of E(D, P) - E(size -> inf) in 1/size, from the exact ridgeless branch."""
+        e = branch.subs({S.N: S.P, S.T: S.D}, simultaneous=True)
+        limit = sp.simplify(sp.limit(e, size, sp.oo))
+        coeff, power = _leading(sp.simplify(e - limit).subs(size, 1 / _eps), _eps)
+        return Result(
+            f"variance-limited excess, {name}, general teacher",
+            coeff / size**power,
+            lhs=sp.Symbol("E") - sp.Symbol(f"E_{fixed}"),
+            regime=(fixed < size,),
+            source=_SOURCE + "; two-point DE (B4) at s1=s2, ridgeless",
+            order=f"O({size}**-2)",
+            convention=f"E = 2 L / w_var; rho = rho_0({fixed}){extra}",
+            data={"exponent": int(power), "coefficient": sp.simplify(coeff), "L_inf": limit},
+        )
+
+    out: dict[str, Result] = {
+        "underparameterised": excess(under, S.D, S.P, "P < D"),
+        "overparameterised": excess(over, S.P, S.D, "P > D", ", e_1 = d1 - d2 at rho"),
+    }
     return out
 
 
