@@ -10,8 +10,8 @@ import time
 
 from sympy.core.cache import clear_cache
 
-from scalingsym.asymptotics import TailLaw, exponents
-from scalingsym.asymptotics.spectral import _cached_expr_law
+from scalingsym.theory.regimes import exponents
+from scalingsym.theory.spectral import TailLaw, _cached_expr_law
 
 
 def bench(label: str, make) -> float:
@@ -27,7 +27,7 @@ def bench(label: str, make) -> float:
 if __name__ == "__main__":
     import sympy as sp
 
-    from scalingsym import symbols as S
+    from scalingsym.core import symbols as S
 
     bench("warm-up (imports)", lambda: TailLaw.power_law(1, 1))
     bench("power law, symbolic alpha and lambda_plus", TailLaw.power_law)

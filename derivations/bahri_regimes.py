@@ -23,25 +23,19 @@ import sys
 import numpy as np
 import sympy as sp
 
-from scalingsym import symbols as S
-from scalingsym.activations import gaussian_equivalence
-from scalingsym.kernels import TorusMatern, kernel_exponent, simulate_torus_krr, torus_krr_theory
-from scalingsym.models.bahri import (
-    A_w,
-    B_w,
-    BahriModel,
-    duality,
-    e1_s,
-    fit_exponent,
-    resolution_limited,
-    simulate_bahri,
-    variance_limited,
-    variance_limited_general,
-)
-from scalingsym.nonlinear import NonlinearFeatures, learning_curve_theory, power_law_extent, simulate_learning_curve
-from scalingsym.resolvent import ridgeless_rho
-from scalingsym.simulate import simulate_ridge
-from scalingsym.tasks import Task
+from scalingsym.core import symbols as S
+from scalingsym.core.resolvent import ridgeless_rho
+from scalingsym.core.tasks import Task
+from scalingsym.models.activations import gaussian_equivalence
+from scalingsym.models.bahri import A_w, B_w, BahriModel, e1_s, fit_exponent
+from scalingsym.models.kernels import TorusMatern, torus_krr_theory
+from scalingsym.models.nonlinear import NonlinearFeatures, learning_curve_theory, power_law_extent
+from scalingsym.simulate.bahri import simulate_bahri
+from scalingsym.simulate.kernels import simulate_torus_krr
+from scalingsym.simulate.nonlinear import simulate_learning_curve
+from scalingsym.simulate.ridge import simulate_ridge
+from scalingsym.theory.bahri import duality, resolution_limited, variance_limited, variance_limited_general
+from scalingsym.theory.kernels import kernel_exponent
 
 TITLE = "Variance- and resolution-limited regimes, kernels on the torus, nonlinear random features"
 

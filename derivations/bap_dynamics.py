@@ -17,8 +17,10 @@ import sys
 import numpy as np
 import sympy as sp
 
-from scalingsym import symbols as S
-from scalingsym.exponents_bap import (
+from scalingsym.core import symbols as S
+from scalingsym.models.dynamics import LAPLACE_EQUATION, LOSS_P_INF, TRANSFER, TRANSFER_R1R3, GradientFlowRF
+from scalingsym.simulate.dynamics import simulate_dynamics
+from scalingsym.theory.bap_exponents import (
     L_OPT,
     N_OPT,
     R_N,
@@ -29,8 +31,6 @@ from scalingsym.exponents_bap import (
     bottleneck_exponents,
     compute_optimal,
 )
-from scalingsym.models.dynamics import LAPLACE_EQUATION, LOSS_P_INF, TRANSFER, TRANSFER_R1R3, GradientFlowRF
-from scalingsym.simulate_dynamics import simulate_dynamics
 
 
 def _check(name, expected, got, tol):

@@ -16,7 +16,9 @@ import numpy as np
 import sympy as sp
 
 from scalingsym import PowerLaw, RandomFeatureRidge, Task, simulate_ridge
-from scalingsym.diagrams import (
+from scalingsym.core.result import Result
+from scalingsym.simulate.duality import finite_size_identity, monte_carlo_duality
+from scalingsym.theory.diagrams import (
     agreement_table,
     diagrams_latex,
     duality_check,
@@ -24,9 +26,8 @@ from scalingsym.diagrams import (
     monte_carlo_coefficients,
     planar_coefficients,
 )
-from scalingsym.duality import NT_DUALITY, finite_size_identity, grid_check, monte_carlo_duality, train_loss, verify
-from scalingsym.limits import LIMITS, check_limit
-from scalingsym.result import Result
+from scalingsym.theory.duality import NT_DUALITY, grid_check, train_loss, verify
+from scalingsym.theory.limits import LIMITS, check_limit
 
 
 def _check(name, expected, got, tol, ok=None):

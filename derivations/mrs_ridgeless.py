@@ -25,14 +25,15 @@ import numpy as np
 import sympy as sp
 from scipy.optimize import brentq
 
-from scalingsym import symbols as S
-from scalingsym.asymptotics import A_alpha, Delta_asymptotic, TailLaw, equiparameterized_optimum, optimal_allocation
-from scalingsym.check import check
+from scalingsym.core import symbols as S
+from scalingsym.core.resolvent import ridgeless_rho
+from scalingsym.core.result import Result
+from scalingsym.core.spectra import PowerLaw
+from scalingsym.models.nonlinear import NonlinearFeatures
 from scalingsym.models.ridge import RandomFeatureRidge, derive_ridgeless
-from scalingsym.nonlinear import NonlinearFeatures
-from scalingsym.resolvent import ridgeless_rho
-from scalingsym.result import Result
-from scalingsym.spectra import PowerLaw
+from scalingsym.output.check import check
+from scalingsym.theory.optimal import equiparameterized_optimum, optimal_allocation
+from scalingsym.theory.spectral import A_alpha, Delta_asymptotic, TailLaw
 
 NAME = "mrs_ridgeless"
 

@@ -18,12 +18,12 @@ import sys
 import numpy as np
 import sympy as sp
 
-from scalingsym import symbols as S
-from scalingsym.asymptotics.regimes import exponents, regime_map
-from scalingsym.asymptotics.spectral import Delta_asymptotic, d1_asymptotic, tail_law
+from scalingsym.core import symbols as S
+from scalingsym.core.resolvent import ridgeless_rho
+from scalingsym.core.spectra import ExprSpectrum
 from scalingsym.models.ridge import RandomFeatureRidge
-from scalingsym.resolvent import ridgeless_rho
-from scalingsym.spectra import ExprSpectrum
+from scalingsym.theory.regimes import exponents, regime_map
+from scalingsym.theory.spectral import Delta_asymptotic, d1_asymptotic, tail_law
 
 NAME = "new_spectrum"
 EXPR = "k**-2*log(k+1)**2"

@@ -32,9 +32,10 @@ import numpy as np
 import sympy as sp
 
 from scalingsym import RandomFeatureRidge
-from scalingsym import symbols as S
-from scalingsym.datasets import load_dataset
-from scalingsym.empirical import (
+from scalingsym.core import symbols as S
+from scalingsym.core.result import Result
+from scalingsym.data.datasets import load_dataset
+from scalingsym.data.empirical import (
     empirical_spectrum,
     feature_spectrum,
     linear_teacher_task,
@@ -42,7 +43,6 @@ from scalingsym.empirical import (
     predict_loss,
     rf_regression,
 )
-from scalingsym.result import Result
 
 #: (N, T) pairs of the learning-curve tables: N = T/2 and N = 2T, below the data dimension
 PAIRS = {

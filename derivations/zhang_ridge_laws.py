@@ -16,8 +16,11 @@ import sys
 
 import numpy as np
 
-from scalingsym import symbols as S
-from scalingsym.asymptotics.optimal import (
+from scalingsym.core import symbols as S
+from scalingsym.core.spectra import ArraySpectrum, PowerLaw
+from scalingsym.models.ridge import RandomFeatureRidge
+from scalingsym.simulate.ridge import simulate_ridge
+from scalingsym.theory.optimal import (
     derive_optimal_d,
     equiparameterized_optimum,
     optimal_ridge,
@@ -25,11 +28,8 @@ from scalingsym.asymptotics.optimal import (
     optimal_ridge_power_law,
     ridgeless_allocation,
 )
-from scalingsym.asymptotics.regimes import exponents, regime_map
-from scalingsym.asymptotics.spectral import TailLaw
-from scalingsym.models.ridge import RandomFeatureRidge
-from scalingsym.simulate import simulate_ridge
-from scalingsym.spectra import ArraySpectrum, PowerLaw
+from scalingsym.theory.regimes import exponents, regime_map
+from scalingsym.theory.spectral import TailLaw
 
 NAME = "zhang_ridge_laws"
 

@@ -1,7 +1,16 @@
 """scalingsym: derive, evaluate and check solvable models of neural scaling laws.
 
-The core is one spectral layer (:mod:`scalingsym.spectra`) and one self-consistent equation
-(:mod:`scalingsym.resolvent`); the papers' models are thin layers on top.
+The package is layered, lowest first; a layer imports only the layers below it:
+
+* :mod:`scalingsym.core`: spectra and their sums, tasks, the one self-consistent equation and its solvers;
+* :mod:`scalingsym.models`: the papers' observables on the core (ridge, dynamics, Bahri, kernels, features);
+* :mod:`scalingsym.theory`: the derivation engine (exponents, regimes, optimal ridge), duality, limits, diagrams;
+* :mod:`scalingsym.simulate`: seeded Monte Carlo of every model;
+* :mod:`scalingsym.data`: bundled data sets and empirical spectra;
+* :mod:`scalingsym.output`: figures, the report, derivation discovery, the theory-vs-simulation table;
+* :mod:`scalingsym.cli`: the command line.
+
+``import scalingsym`` loads the core and the ridge model; the simulation names below are loaded on first use.
 
 Examples
 --------
@@ -11,15 +20,42 @@ Examples
 True
 """
 
-from .errors import ConvergenceError, ParameterError, ScalingSymError, SpectrumParseError
-from .models.ridge import RandomFeatureRidge, RidgeSolution, derive_ridgeless
-from .parsing import parse_expression, parse_spectrum
-from .resolvent import ridgeless_rho, ridgeless_rho_mp, self_consistent_equation, solve_rho, solve_rho_mp
-from .simulate import SimulationResult, simulate_ridge
-from .spectra import ArraySpectrum, ExprSpectrum, PowerLaw, Spectrum
-from .tasks import Task
+from __future__ import annotations
 
-__version__ = "0.1.0"
+from typing import Any
+
+from . import _compat
+from ._version import __version__
+from .core.errors import ConvergenceError, ParameterError, ScalingSymError, SpectrumParseError
+from .core.expressions import parse_expression
+from .core.parsing import parse_spectrum
+from .core.resolvent import ridgeless_rho, ridgeless_rho_mp, self_consistent_equation, solve_rho, solve_rho_mp
+from .core.spectra import ArraySpectrum, ExprSpectrum, PowerLaw, Spectrum
+from .core.tasks import Task
+from .models.ridge import RandomFeatureRidge, RidgeSolution, derive_ridgeless
+
+_compat.install()
+
+#: public names of higher layers, imported on first access (PEP 562) so that ``import scalingsym`` stays light
+_LAZY = {
+    "SimulationResult": "scalingsym.simulate.ridge",
+    "simulate_ridge": "scalingsym.simulate.ridge",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'scalingsym' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "ArraySpectrum",
@@ -34,6 +70,7 @@ __all__ = [
     "Spectrum",
     "SpectrumParseError",
     "Task",
+    "__version__",
     "derive_ridgeless",
     "parse_expression",
     "parse_spectrum",

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from scalingsym.activations import gaussian_equivalence, hermite_coefficients, z
 from scalingsym.cli import activation as cli_activation
-from scalingsym.errors import ParameterError
+from scalingsym.core.errors import ParameterError
+from scalingsym.models.activations import gaussian_equivalence, hermite_coefficients, z
 
 
 def test_relu_exact():
@@ -56,7 +56,7 @@ def test_erf_closed_forms():
 @pytest.mark.parametrize("name", ["tanh", "gelu", "sigmoid"])
 def test_numeric_activations_vs_gauss_hermite(name):
     """mpmath.quad values vs 200-node Gauss-Hermite (a second method, accurate to ~1e-13 for smooth sigma)."""
-    from scalingsym.activations import ACTIVATIONS
+    from scalingsym.models.activations import ACTIVATIONS
 
     c = gaussian_equivalence(name, symbolic=False, precision=20)
     h = hermite_coefficients(name, 1)

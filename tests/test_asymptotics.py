@@ -16,8 +16,22 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from scalingsym import symbols as S
-from scalingsym.asymptotics import (
+from scalingsym.core import symbols as S
+from scalingsym.core.errors import ParameterError
+from scalingsym.core.resolvent import ridgeless_rho
+from scalingsym.core.spectra import ArraySpectrum, ExprSpectrum, PowerLaw
+from scalingsym.models.ridge import RandomFeatureRidge
+from scalingsym.theory.optimal import (
+    derive_optimal_d,
+    equiparameterized_optimum,
+    optimal_allocation,
+    optimal_ridge,
+    optimal_ridge_alpha1,
+    optimal_ridge_power_law,
+    ridgeless_allocation,
+)
+from scalingsym.theory.regimes import crossover_scales, exponents, power_and_log, regime_map
+from scalingsym.theory.spectral import (
     A_alpha,
     Delta_asymptotic,
     TailLaw,
@@ -28,20 +42,6 @@ from scalingsym.asymptotics import (
     spectral_sum_asymptotic,
     tail_law,
 )
-from scalingsym.asymptotics.optimal import (
-    derive_optimal_d,
-    equiparameterized_optimum,
-    optimal_allocation,
-    optimal_ridge,
-    optimal_ridge_alpha1,
-    optimal_ridge_power_law,
-    ridgeless_allocation,
-)
-from scalingsym.asymptotics.regimes import crossover_scales, exponents, power_and_log, regime_map
-from scalingsym.errors import ParameterError
-from scalingsym.models.ridge import RandomFeatureRidge
-from scalingsym.resolvent import ridgeless_rho
-from scalingsym.spectra import ArraySpectrum, ExprSpectrum, PowerLaw
 
 LOG_SPEC = "k**-2*log(k+1)**2"
 
@@ -95,7 +95,7 @@ def test_general_regularly_varying_exponents():
 
 def test_power_law_regime_prefactors_match_sheet():
     """The engine's laws for symbolic alpha equal the sheet's closed forms (B3, B5b, B5c)."""
-    from scalingsym.asymptotics.regimes import power_law_prefactors
+    from scalingsym.theory.regimes import power_law_prefactors
 
     rm, pf = regime_map(TailLaw.power_law()), power_law_prefactors()
     for alpha in (0.5, 1.0, 2.0):

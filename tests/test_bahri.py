@@ -7,25 +7,21 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from scalingsym import symbols as S
-from scalingsym.errors import ParameterError
-from scalingsym.models.bahri import (
-    A_w,
-    B_w,
-    BahriModel,
+from scalingsym.core import symbols as S
+from scalingsym.core.errors import ParameterError
+from scalingsym.core.resolvent import ridgeless_rho
+from scalingsym.core.spectra import PowerLaw
+from scalingsym.core.tasks import Task
+from scalingsym.models.bahri import A_w, B_w, BahriModel, e1_s, fit_exponent
+from scalingsym.simulate.bahri import simulate_bahri
+from scalingsym.simulate.ridge import simulate_ridge
+from scalingsym.theory.bahri import (
     _ridgeless_branches,
     duality,
-    e1_s,
-    fit_exponent,
     resolution_limited,
-    simulate_bahri,
     variance_limited,
     variance_limited_general,
 )
-from scalingsym.resolvent import ridgeless_rho
-from scalingsym.simulate import simulate_ridge
-from scalingsym.spectra import PowerLaw
-from scalingsym.tasks import Task
 
 
 def _sums(spec, rho, task):

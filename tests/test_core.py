@@ -24,9 +24,9 @@ from scalingsym import (
     solve_rho,
     solve_rho_mp,
 )
-from scalingsym import symbols as S
+from scalingsym.core import symbols as S
+from scalingsym.core.parsing import parse_spectrum
 from scalingsym.models.ridge import LOSS_B1B, LOSS_RIDGELESS, SADDLE
-from scalingsym.parsing import parse_spectrum
 
 RHOS = np.logspace(-8, 1, 10)
 

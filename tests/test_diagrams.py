@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from scalingsym import symbols as S
-from scalingsym.diagrams import (
+from scalingsym.core import symbols as S
+from scalingsym.core.errors import ParameterError
+from scalingsym.theory.diagrams import (
     agreement_table,
     duality_check,
     evaluate_coefficients,
@@ -18,7 +19,6 @@ from scalingsym.diagrams import (
     planar_coefficients,
     t,
 )
-from scalingsym.errors import ParameterError
 
 
 def test_series_equals_sum_of_planar_diagrams_to_order_6():

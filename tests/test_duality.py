@@ -9,18 +9,11 @@ import pytest
 import sympy as sp
 
 from scalingsym import PowerLaw, RandomFeatureRidge, Task, simulate_ridge
-from scalingsym import symbols as S
-from scalingsym.duality import (
-    NT_DUALITY,
-    TRAIN_LOSS,
-    finite_size_identity,
-    grid_check,
-    monte_carlo_duality,
-    train_loss,
-    verify,
-)
-from scalingsym.errors import ParameterError
-from scalingsym.limits import check_limit, large_ridge, m_infinity, n_infinity, ridgeless, t_infinity
+from scalingsym.core import symbols as S
+from scalingsym.core.errors import ParameterError
+from scalingsym.simulate.duality import finite_size_identity, monte_carlo_duality
+from scalingsym.theory.duality import NT_DUALITY, TRAIN_LOSS, grid_check, train_loss, verify
+from scalingsym.theory.limits import check_limit, large_ridge, m_infinity, n_infinity, ridgeless, t_infinity
 
 
 @pytest.mark.parametrize("q", ["saddle", "rho", "d1", "loss"])
@@ -102,7 +95,7 @@ def test_ridgeless_limits_symbolic_and_numeric():
 
 
 def test_large_ridge():
-    from scalingsym.diagrams import t
+    from scalingsym.theory.diagrams import t
 
     assert sp.simplify(large_ridge().expr - S.w_var * t(1) / 2) == 0
     rows = check_limit("large_ridge")

@@ -9,9 +9,16 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from scalingsym import symbols as S
-from scalingsym.errors import ParameterError
-from scalingsym.exponents_bap import (
+from scalingsym.core import symbols as S
+from scalingsym.core.errors import ParameterError
+from scalingsym.core.laplace import invert_laplace, invert_laplace_2d
+from scalingsym.core.resolvent import solve_rho, solve_rho_complex
+from scalingsym.core.spectra import ArraySpectrum, PowerLaw
+from scalingsym.core.tasks import Task
+from scalingsym.models.dynamics import LAPLACE_EQUATION, TRANSFER, TRANSFER_R1R3, GradientFlowRF, lambda_k
+from scalingsym.models.ridge import RandomFeatureRidge
+from scalingsym.simulate.dynamics import simulate_dynamics
+from scalingsym.theory.bap_exponents import (
     PHASES,
     R_N,
     alpha_F,
@@ -23,13 +30,6 @@ from scalingsym.exponents_bap import (
     plrf_phase,
     to_plrf,
 )
-from scalingsym.laplace import invert_laplace, invert_laplace_2d
-from scalingsym.models.dynamics import LAPLACE_EQUATION, TRANSFER, TRANSFER_R1R3, GradientFlowRF, lambda_k
-from scalingsym.models.ridge import RandomFeatureRidge
-from scalingsym.resolvent import solve_rho, solve_rho_complex
-from scalingsym.simulate_dynamics import simulate_dynamics
-from scalingsym.spectra import ArraySpectrum, PowerLaw
-from scalingsym.tasks import Task
 
 
 # ----------------------------------------------------------------------------- core ----------------
@@ -229,7 +229,7 @@ def test_bottleneck_exponents_from_deterministic_equivalent(a, b):
     assert _slope(Ns, [model.sigma2(n) for n in Ns])[0] == pytest.approx(float(ex["r_N"]), abs=2e-3)
     assert _slope(Ns, [model.loss_late(math.inf, p) for p in Ns])[0] == pytest.approx(float(ex["r_P"]), abs=5e-3)
     # the ensemble-averaged bias kt0^2 sum lambda w2/(lambda+kt0)^2 follows min(a-1, 2b)
-    from scalingsym.resolvent import ridgeless_rho
+    from scalingsym.core.resolvent import ridgeless_rho
 
     r0 = [float(ridgeless_rho(model.spectrum, n)) for n in Ns]
     bias = [r**2 * float(model.spectrum.sums(r, 1, 2, model.task)) for r in r0]

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from scalingsym import ArraySpectrum, ParameterError, RandomFeatureRidge, simulate_ridge
-from scalingsym.empirical import (
+from scalingsym.data.empirical import (
     covariance_spectrum,
     empirical_spectrum,
     feature_spectrum,
@@ -179,7 +179,7 @@ def test_bad_input_raises_parameter_error(call):
 # ------------------------------------------------------------------------- bundled data sets ----
 def test_digits_subsample_spectrum():
     pytest.importorskip("sklearn")
-    from scalingsym.datasets import load_dataset
+    from scalingsym.data.datasets import load_dataset
 
     d = load_dataset("digits")
     assert d.X.shape == (1797, 64) and set(np.unique(d.labels)) == set(range(10))
@@ -196,7 +196,7 @@ def test_image_patches_are_bundled_and_tiled():
 
     import skimage.data
 
-    from scalingsym.datasets import PATCH_IMAGES, image_patches
+    from scalingsym.data.datasets import PATCH_IMAGES, image_patches
 
     for fname in PATCH_IMAGES.values():  # read from the wheel, never fetched
         assert os.path.isfile(os.path.join(os.path.dirname(skimage.data.__file__), fname))
@@ -209,7 +209,7 @@ def test_image_patches_are_bundled_and_tiled():
 
 
 def test_missing_optional_package_gives_clear_error(monkeypatch):
-    from scalingsym.datasets import MissingDependencyError, load_dataset
+    from scalingsym.data.datasets import MissingDependencyError, load_dataset
 
     monkeypatch.setitem(sys.modules, "sklearn.datasets", None)
     with pytest.raises(MissingDependencyError, match="scikit-learn"):
@@ -236,8 +236,8 @@ def test_cli_spectrum_missing_package(monkeypatch):
     import argparse
 
     from scalingsym.cli import spectrum
-    from scalingsym.datasets import MissingDependencyError
-    from scalingsym.errors import ScalingSymError
+    from scalingsym.core.errors import ScalingSymError
+    from scalingsym.data.datasets import MissingDependencyError
 
     assert issubclass(MissingDependencyError, ScalingSymError)
     monkeypatch.setitem(sys.modules, "sklearn.datasets", None)

@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 
 from scalingsym.cli.bench import naive_loss
-from scalingsym.errors import ParameterError
-from scalingsym.fastsums import InterpolatedSpectrum, fast_ridge
-from scalingsym.models.ridge import RandomFeatureRidge
-from scalingsym.resolvent import ridgeless_rho, ridgeless_rho_mp, solve_rho, solve_rho_mp
-from scalingsym.simulate import simulate_ridge, simulate_ridge_nested_N
-from scalingsym.spectra import ArraySpectrum, PowerLaw
-from scalingsym.tasks import Task
+from scalingsym.core.errors import ParameterError
+from scalingsym.core.fastsums import InterpolatedSpectrum
+from scalingsym.core.resolvent import ridgeless_rho, ridgeless_rho_mp, solve_rho, solve_rho_mp
+from scalingsym.core.spectra import ArraySpectrum, PowerLaw
+from scalingsym.core.tasks import Task
+from scalingsym.models.ridge import RandomFeatureRidge, fast_ridge
+from scalingsym.simulate.ridge import simulate_ridge, simulate_ridge_nested_N
 
 SPECTRA = [
     PowerLaw(alpha=1, M=10**5),

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from scalingsym import ArraySpectrum, ExprSpectrum, ParameterError, PowerLaw, RandomFeatureRidge, parse_spectrum
-from scalingsym.conventions import Convention
-from scalingsym.errors import SpectrumParseError
+from scalingsym.core.conventions import Convention
+from scalingsym.core.errors import SpectrumParseError
 
 MODEL = RandomFeatureRidge(PowerLaw(1.0, 100))
 

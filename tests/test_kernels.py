@@ -7,15 +7,11 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from scalingsym.errors import ParameterError
-from scalingsym.kernels import (
-    TorusMatern,
-    kernel_exponent,
-    lattice_count,
-    simulate_torus_krr,
-    torus_krr_theory,
-)
+from scalingsym.core.errors import ParameterError
 from scalingsym.models.bahri import fit_exponent
+from scalingsym.models.kernels import TorusMatern, lattice_count, torus_krr_theory
+from scalingsym.simulate.kernels import simulate_torus_krr
+from scalingsym.theory.kernels import kernel_exponent
 
 
 def test_lattice_counts_gauss_circle():
@@ -51,7 +47,7 @@ def test_features_are_orthonormal():
 
 def test_kernel_exponent_symbolic():
     r = kernel_exponent()
-    from scalingsym.kernels import d_sym, nu_sym
+    from scalingsym.models.kernels import d_sym, nu_sym
 
     assert sp.simplify(r.data["alpha_K"] - 2 * nu_sym / d_sym) == 0
     assert sp.simplify(r.data["exponent"] - (1 + r.data["alpha_K"])) == 0

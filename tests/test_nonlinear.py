@@ -5,14 +5,9 @@ import math
 import numpy as np
 import pytest
 
-from scalingsym.errors import ParameterError
-from scalingsym.nonlinear import (
-    NonlinearFeatures,
-    learning_curve_theory,
-    power_law_extent,
-    relu_second_moment,
-    simulate_learning_curve,
-)
+from scalingsym.core.errors import ParameterError
+from scalingsym.models.nonlinear import NonlinearFeatures, learning_curve_theory, power_law_extent, relu_second_moment
+from scalingsym.simulate.nonlinear import simulate_learning_curve
 
 
 def test_relu_second_moment_monte_carlo():

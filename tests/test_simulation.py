@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from scalingsym import PowerLaw, RandomFeatureRidge, Task, simulate_ridge
-from scalingsym.check import check
+from scalingsym.output.check import check
 
 SPEC = PowerLaw(1.0, 500)
 POINTS = [

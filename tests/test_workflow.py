@@ -16,8 +16,8 @@ import sys
 
 import pytest
 
-from scalingsym.derive import list_derivations
-from scalingsym.report import build_report
+from scalingsym.output.derive import list_derivations
+from scalingsym.output.report import build_report
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 EXPECTED = {"mrs_ridgeless", "zhang_ridge_laws", "duality_limits", "bap_dynamics", "bahri_regimes", "new_spectrum",
@@ -94,7 +94,7 @@ def test_regime_map_lines_are_the_closed_form_crossovers():
     import numpy as np
 
     from scalingsym import PowerLaw
-    from scalingsym.plot import regime_map
+    from scalingsym.output.plot import regime_map
 
     T = 500.0
     r = np.array([0.1, 1.0, 10.0])

@@ -14,7 +14,7 @@ import pkgutil
 import sys
 from collections.abc import Sequence
 
-from ..errors import ScalingSymError
+from ..core.errors import ScalingSymError
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -7,7 +7,7 @@ import math
 
 import mpmath
 
-from ..errors import ParameterError
+from ..core.errors import ParameterError
 
 
 def size_arg(text: str) -> float:

@@ -6,8 +6,8 @@ import argparse
 
 import sympy as sp
 
-from ..activations import ACTIVATIONS, gaussian_equivalence
-from ..errors import ParameterError
+from ..core.errors import ParameterError
+from ..models.activations import ACTIVATIONS, gaussian_equivalence
 from . import emit
 from ._common import check_precision, mp_str
 

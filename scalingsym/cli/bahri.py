@@ -7,8 +7,9 @@ import math
 
 import sympy as sp
 
-from ..errors import ParameterError
-from ..models.bahri import BahriModel, duality, resolution_limited, variance_limited
+from ..core.errors import ParameterError
+from ..models.bahri import BahriModel
+from ..theory.bahri import duality, resolution_limited, variance_limited
 from . import emit
 from ._common import finite_or_none, size_arg
 

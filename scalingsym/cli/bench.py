@@ -5,17 +5,17 @@
 Rows (targets of the performance issue, ratios printed):
 
 a. the ridge test loss on a grid of 10^6 ``(N, T, gamma)`` points for ``PowerLaw(alpha=1)`` with
-   ``M = 1e5`` and ``M = inf`` through :func:`scalingsym.fastsums.fast_ridge`: throughput (build of the
+   ``M = 1e5`` and ``M = inf`` through :func:`scalingsym.models.ridge.fast_ridge`: throughput (build of the
    representation included) and the largest relative error against 50-digit
    :meth:`RandomFeatureRidge.solve_mp` on 200 random grid points, next to the naive baseline measured in
    the same run (per point: ``scipy.optimize.brentq`` for ``rho_0`` and for ``rho``, with direct ``O(M)``
    sums; ``M = inf`` truncated at ``10^6`` modes), timed on a subsample and extrapolated per point; plus
    the throughput for ``M = 10^3 .. 10^7, inf`` (cost per point independent of ``M``);
 b. time per point of a 50-digit solve (the 200 reference points);
-c. time to derive the exponents symbolically (:func:`scalingsym.asymptotics.regimes.exponents`) for the
+c. time to derive the exponents symbolically (:func:`scalingsym.theory.regimes.exponents`) for the
    power law and for a new spectrum;
 d. Monte-Carlo: 20 ridges from one decomposition vs 1 ridge (and vs 20 independent fits), and 10 nested
-   ``N`` with shared draws (:func:`scalingsym.simulate.simulate_ridge_nested_N`) vs 10 independent fits;
+   ``N`` with shared draws (:func:`scalingsym.simulate.ridge.simulate_ridge_nested_N`) vs 10 independent fits;
 e. a gradient-flow loss curve (100 times, finite ``P``) and its error against a run with twice the
    Talbot nodes.
 
@@ -91,9 +91,8 @@ def _grid(n_side: int):
 
 
 def bench_surface(M: float, n_side: int, n_ref: int, n_naive: int, rng) -> dict:
-    from ..fastsums import fast_ridge
-    from ..models.ridge import RandomFeatureRidge
-    from ..spectra import PowerLaw
+    from ..core.spectra import PowerLaw
+    from ..models.ridge import RandomFeatureRidge, fast_ridge
 
     spec = PowerLaw(alpha=1, M=M)
     exact = RandomFeatureRidge(spec)
@@ -158,9 +157,8 @@ def bench_surface(M: float, n_side: int, n_ref: int, n_naive: int, rng) -> dict:
 
 
 def bench_M_independence(n_side: int) -> list[dict]:
-    from ..fastsums import fast_ridge
-    from ..models.ridge import RandomFeatureRidge
-    from ..spectra import PowerLaw
+    from ..core.spectra import PowerLaw
+    from ..models.ridge import RandomFeatureRidge, fast_ridge
 
     rows = []
     Ng, Tg, gg = _grid(n_side)
@@ -176,19 +174,19 @@ def bench_M_independence(n_side: int) -> list[dict]:
 # ------------------------------------------------------------------------------------------ (c) --
 def bench_symbolic() -> dict:
     try:
-        from ..asymptotics.regimes import exponents
+        from ..theory.regimes import exponents
     except ImportError:  # pragma: no cover
         return {"available": False}
     from sympy.core.cache import clear_cache
 
-    from ..parsing import parse_spectrum
-    from ..spectra import PowerLaw
+    from ..core.parsing import parse_spectrum
+    from ..core.spectra import PowerLaw
 
     def cold():
         # every derivation from a cold start: sympy's cache and the engine's tail-law cache cleared
         clear_cache()
         try:
-            from ..asymptotics.spectral import _cached_expr_law
+            from ..theory.spectral import _cached_expr_law
 
             _cached_expr_law.cache_clear()
         except (ImportError, AttributeError):  # pragma: no cover
@@ -225,9 +223,9 @@ def bench_monte_carlo(quick: bool) -> dict:
 
 
 def _bench_monte_carlo(quick: bool) -> dict:
+    from ..core.spectra import PowerLaw
     from ..models.ridge import RandomFeatureRidge
-    from ..simulate import simulate_ridge, simulate_ridge_nested_N
-    from ..spectra import PowerLaw
+    from ..simulate.ridge import simulate_ridge, simulate_ridge_nested_N
 
     M, T, N, seeds = (1000, 400, 200, 4) if not quick else (400, 200, 100, 2)
     spec = PowerLaw(alpha=1, M=M)

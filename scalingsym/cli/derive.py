@@ -13,8 +13,8 @@ import argparse
 import pathlib
 import sys
 
-from ..derive import list_derivations, run_derivation
-from ..errors import ParameterError
+from ..core.errors import ParameterError
+from ..output.derive import list_derivations, run_derivation
 from . import emit
 
 

@@ -6,8 +6,8 @@ import argparse
 
 import sympy as sp
 
-from ..diagrams import diagrams_latex, duality_check, planar_coefficients, series_coefficients
-from ..errors import ParameterError
+from ..core.errors import ParameterError
+from ..theory.diagrams import diagrams_latex, duality_check, planar_coefficients, series_coefficients
 from . import emit
 
 

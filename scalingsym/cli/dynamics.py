@@ -7,9 +7,9 @@ import math
 
 import sympy as sp
 
-from ..errors import ParameterError
-from ..exponents_bap import bottleneck_exponents, compute_optimal, to_plrf
+from ..core.errors import ParameterError
 from ..models.dynamics import GradientFlowRF
+from ..theory.bap_exponents import bottleneck_exponents, compute_optimal, to_plrf
 from . import emit
 from ._common import finite_or_none, size_arg
 

@@ -14,10 +14,10 @@ import math
 
 import sympy as sp
 
-from ..asymptotics.regimes import exponents, regime_map
-from ..asymptotics.spectral import TailLaw, tail_law
-from ..errors import SpectrumParseError
-from ..parsing import parse_spectrum
+from ..core.errors import SpectrumParseError
+from ..core.parsing import parse_spectrum
+from ..theory.regimes import exponents, regime_map
+from ..theory.spectral import TailLaw, tail_law
 from . import emit
 
 #: JSON keys, in print order

@@ -12,8 +12,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..errors import ParameterError
-from ..report import build_report
+from ..core.errors import ParameterError
+from ..output.report import build_report
 from . import emit
 
 

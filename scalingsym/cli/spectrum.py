@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from ..datasets import available_datasets, load_dataset
-from ..empirical import empirical_spectrum
-from ..errors import ParameterError
+from ..core.errors import ParameterError
+from ..data.datasets import available_datasets, load_dataset
+from ..data.empirical import empirical_spectrum
 from . import emit
 
 

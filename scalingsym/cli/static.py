@@ -6,10 +6,10 @@ import argparse
 
 import mpmath
 
-from ..errors import ParameterError
+from ..core.errors import ParameterError
+from ..core.parsing import parse_spectrum
 from ..models.ridge import RandomFeatureRidge
-from ..parsing import parse_spectrum
-from ..simulate import simulate_ridge
+from ..simulate.ridge import simulate_ridge
 from . import emit
 from ._common import check_precision, finite_or_none, mp_str, size_arg
 

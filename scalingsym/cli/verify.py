@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 
-from ..duality import NT_DUALITY, grid_check, verify
-from ..errors import ParameterError
-from ..limits import check_limit, ridgeless
+from ..core.errors import ParameterError
+from ..core.parsing import parse_spectrum
+from ..core.tasks import Task
 from ..models.ridge import RandomFeatureRidge
-from ..parsing import parse_spectrum
-from ..tasks import Task
+from ..theory.duality import NT_DUALITY, grid_check, verify
+from ..theory.limits import check_limit, ridgeless
 from . import emit
 from ._common import finite_or_none
 

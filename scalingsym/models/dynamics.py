@@ -2,7 +2,7 @@
 
 Model (``dynamics_and_regimes.md`` A1, reference-simulation conventions): latent features
 ``psi ~ N(0, Lambda)``, ``Lambda = diag(lambda_k)``; teacher ``y = w* . psi`` (deterministic weights,
-``w2_k = w*_k^2`` from a :class:`~scalingsym.tasks.Task`); student ``f = theta . A psi / sqrt(N)`` with
+``w2_k = w*_k^2`` from a :class:`~scalingsym.core.tasks.Task`); student ``f = theta . A psi / sqrt(N)`` with
 ``A_ik ~ N(0, 1)``; gradient flow on ``(1/2P) sum_mu (f - y)^2`` from ``theta = 0``. The error vector
 ``v = w* - A^T theta / sqrt(N)`` obeys ``dv/dt = -F Sigma_hat v`` (``F = A^T A/N``, ``Sigma_hat`` the
 empirical covariance of ``P`` samples). Test loss ``L(t) = v^T Lambda v = E_x (f - y)^2`` (no 1/2),
@@ -15,9 +15,9 @@ Laplace-domain renormalised ridge ``kappa_tilde(s)`` solves
 .. math:: s = \\tilde\\kappa\\Big(1-\\frac{\\mathrm{df}}{N}\\Big)\\Big(1-\\frac{\\mathrm{df}}{P}\\Big),
           \\quad \\mathrm{df} = \\sum_k \\frac{\\lambda_k}{\\lambda_k + \\tilde\\kappa},
 
-which *is* the static self-consistent equation of :mod:`scalingsym.resolvent` with ``T -> P`` and the
+which *is* the static self-consistent equation of :mod:`scalingsym.core.resolvent` with ``T -> P`` and the
 ridge ``s = gamma_bar/(N T)`` replaced by the Laplace variable; it is solved by
-:func:`~scalingsym.resolvent.solve_rho` (real ``s``) and :func:`~scalingsym.resolvent.solve_rho_complex`
+:func:`~scalingsym.core.resolvent.solve_rho` (real ``s``) and :func:`~scalingsym.core.resolvent.solve_rho_complex`
 (on the Talbot contours), with ``df = d1`` from :meth:`Spectrum.sums_complex`. The mean error per mode is
 ``E v_k(s) = w*_k H_k(s)``, ``H_k = kappa_tilde / (s (lambda_k + kappa_tilde))``.
 
@@ -56,13 +56,13 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from .. import symbols as S
-from ..errors import ParameterError
-from ..laplace import NODES_1D, NODES_2D, SCALE_2D, combine_2d, invert_laplace, talbot_contour
-from ..resolvent import ridgeless_rho, self_consistent_equation, solve_rho, solve_rho_complex
-from ..result import Result
-from ..spectra import PowerLaw, Spectrum
-from ..tasks import Task
+from ..core import symbols as S
+from ..core.errors import ParameterError
+from ..core.laplace import NODES_1D, NODES_2D, SCALE_2D, combine_2d, invert_laplace, talbot_contour
+from ..core.resolvent import ridgeless_rho, self_consistent_equation, solve_rho, solve_rho_complex
+from ..core.result import Result
+from ..core.spectra import PowerLaw, Spectrum
+from ..core.tasks import Task
 
 __all__ = [
     "GradientFlowRF",
@@ -214,7 +214,7 @@ class GradientFlowRF:
             return np.array([np.sum(w * np.exp(-2.0 * lam * x)) for x in tt])
         if not isinstance(spec, PowerLaw) or self.task.values is not None:
             raise ParameterError("the exact N = P = inf sum needs a finite spectrum or a PowerLaw")
-        from ..spectra import _scaled_hurwitz
+        from ..core.spectra import _scaled_hurwitz
 
         out = np.empty_like(tt)
         c, beta, nu = spec.lambda_plus, spec.beta, self.task.nu
@@ -332,11 +332,11 @@ class GradientFlowRF:
 
         The minimum over ``log N`` is searched on a grid of ``grid`` points spanning ``width`` decades
         either side of ``C^guess_exponent``, refined twice and finished by a parabola in ``log N``; a
-        minimum at the edge of the search window raises :class:`~scalingsym.errors.ConvergenceError`.
+        minimum at the edge of the search window raises :class:`~scalingsym.core.errors.ConvergenceError`.
         Returns arrays ``C, N_opt, t_opt, L_opt`` and the local exponents (``d log X / d log C``
         between consecutive ``C``).
         """
-        from ..errors import ConvergenceError
+        from ..core.errors import ConvergenceError
 
         Cs = np.atleast_1d(np.asarray(C, dtype=np.float64))
         Nopt, Lopt = np.empty_like(Cs), np.empty_like(Cs)

@@ -1,8 +1,8 @@
 """The random-feature ridge model of Maloney-Roberts-Sully and Zhang at any ridge ``gamma >= 0``.
 
-Canonical convention: :mod:`scalingsym.symbols`. Formulas: ``static_rf_ridge.md`` B1-B2. This layer
-holds only the observables; the spectral sums come from :mod:`scalingsym.spectra` and the renormalised
-ridge ``rho`` from :mod:`scalingsym.resolvent` (static ridge = regulariser ``s = gamma_bar/(N T)``).
+Canonical convention: :mod:`scalingsym.core.symbols`. Formulas: ``static_rf_ridge.md`` B1-B2. This layer
+holds only the observables; the spectral sums come from :mod:`scalingsym.core.spectra` and the renormalised
+ridge ``rho`` from :mod:`scalingsym.core.resolvent` (static ridge = regulariser ``s = gamma_bar/(N T)``).
 
 * (B1a) ``rho (N - d1)(T - d1) = gamma_bar``, ``gamma_bar = gamma / u_var``;
 * (B1b) ``L = w_var/2 * rho N T (d1 - d2) / ((N - d1)(T - d1) + (d1 - d2)(N + T - 2 d1))``
@@ -35,11 +35,12 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from .. import symbols as S
-from ..errors import ParameterError, check_ridge, check_size
-from ..resolvent import solve_rho, solve_rho_mp
-from ..spectra import Spectrum
-from ..tasks import Task
+from ..core import symbols as S
+from ..core.errors import ParameterError, check_ridge, check_size
+from ..core.fastsums import InterpolatedSpectrum
+from ..core.resolvent import solve_rho, solve_rho_mp
+from ..core.spectra import Spectrum
+from ..core.tasks import Task
 
 # ----------------------------------------------------------------------------- symbolic layer ----
 #: (B1a)
@@ -88,7 +89,7 @@ def derive_ridgeless() -> dict[str, RidgelessLimit]:
     --------
     >>> lim = derive_ridgeless()
     >>> import sympy as sp
-    >>> from scalingsym import symbols as S
+    >>> from scalingsym.core import symbols as S
     >>> sp.simplify(lim["N<T"].expr - S.w_var * S.N * S.T * S.rho / (2 * (S.T - S.N)))
     0
     """
@@ -272,7 +273,7 @@ class RandomFeatureRidge:
 
     def _general_task_np(self, N_, T_, r, d1, e1):
         """Loss for a general teacher: the two-point DE of ``dynamics_and_regimes.md`` B4 at ``s1 = s2``."""
-        from ..resolvent import ridgeless_rho
+        from ..core.resolvent import ridgeless_rho
 
         spec, task = self.spectrum, self.task
         rN = np.where(np.isinf(N_), 0.0, 0.0)
@@ -330,3 +331,27 @@ class RandomFeatureRidge:
             else:
                 loss = self._loss_mp(rho, d1, e1, iN, iT, w_var)
             return RidgeSolution(N_, T_, g_, gb, rho, d1, d1 - e1, loss, bias, loss - bias)
+
+
+def fast_ridge(model):
+    """The same :class:`~scalingsym.models.ridge.RandomFeatureRidge` on an :class:`InterpolatedSpectrum`.
+
+    Its :meth:`solve` / :meth:`loss` are the usual float64 deterministic equivalent (exact finite-``M``
+    sums, up to the interpolation error ``spectrum.error_bound``) at a cost per point independent of
+    ``M``. The mpmath path (:meth:`solve_mp`) is unchanged (exact).
+
+    Examples
+    --------
+    >>> from scalingsym.core.spectra import PowerLaw
+    >>> from scalingsym.models.ridge import RandomFeatureRidge
+    >>> exact = RandomFeatureRidge(PowerLaw(alpha=1))
+    >>> fast = fast_ridge(exact)
+    >>> bool(abs(fast.loss(100.0, 400.0, 1e-4) / exact.loss(100.0, 400.0, 1e-4) - 1) < 1e-12)
+    True
+    """
+    if not isinstance(model, RandomFeatureRidge):
+        raise ParameterError(f"model must be a RandomFeatureRidge; got {type(model).__name__}")
+    spec = model.spectrum
+    if not isinstance(spec, InterpolatedSpectrum):
+        spec = InterpolatedSpectrum(spec)
+    return RandomFeatureRidge(spec, task=model.task, w_var=model.w_var, u_var=model.u_var)

@@ -1,0 +1,489 @@
+"""The self-consistent (resolvent) equation shared by every model, and its solvers.
+
+In normalised form, for a regulariser ``s >= 0`` (a ridge ``s = gamma_bar / (N T)`` in statics, the
+Laplace variable in gradient-flow dynamics):
+
+.. math:: s = \\rho\\,\\Big(1-\\frac{d_1(\\rho)}{N}\\Big)\\Big(1-\\frac{d_1(\\rho)}{T}\\Big),
+
+equivalently ``rho (N - d1)(T - d1) = gamma_bar`` (Zhang; ``static_rf_ridge.md`` B1a) and
+``s = kappa (1 - df/N)(1 - df/P)`` (Bordelon et al.). ``N`` or ``T`` may be ``inf``. The physical root is
+the unique one with ``d1(rho) < min(N, T)``; it satisfies ``rho >= s``.
+
+Solvers: a vectorised safeguarded Newton iteration in ``log rho`` inside a guaranteed bracket (float64),
+and the same at any precision with mpmath. Both check convergence and raise
+:class:`~scalingsym.core.errors.ConvergenceError` when it fails.
+
+Examples
+--------
+>>> from scalingsym.core.spectra import PowerLaw
+>>> spec = PowerLaw(alpha=1, M=1000)
+>>> rho = solve_rho(spec, 1e-6, 100, 400)
+>>> d1 = float(spec.d1(rho))
+>>> bool(abs(rho * (1 - d1 / 100) * (1 - d1 / 400) / 1e-6 - 1) < 1e-12)
+True
+"""
+
+from __future__ import annotations
+
+import math
+import weakref
+from typing import Any
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from . import symbols as S
+from .errors import ConvergenceError, ParameterError
+from .spectra import Spectrum
+
+#: relative tolerance on rho of the float64 solver
+RTOL = 1e-14
+MAXITER = 400
+#: residual (in log units) below which a Newton step that no longer lowers it ends the iteration
+_STALL = 1e-9
+
+
+def self_consistent_equation(normalised: bool = False) -> sp.Eq:
+    """The self-consistent equation as a sympy ``Eq`` in the spectral sum symbol ``d_1``.
+
+    ``normalised=False`` gives ``rho (N - d1)(T - d1) = gamma_bar``; ``True`` gives
+    ``s = rho (1 - d1/N)(1 - d1/T)``.
+
+    >>> self_consistent_equation()
+    Eq(rho*(N - d_1)*(T - d_1), gammabar)
+    """
+    if normalised:
+        return sp.Eq(S.s, S.rho * (1 - S.d1 / S.N) * (1 - S.d1 / S.T))
+    return sp.Eq(S.rho * (S.N - S.d1) * (S.T - S.d1), S.gamma_bar)
+
+
+def _positive_count(spec: Spectrum) -> float:
+    if not spec.finite:
+        return math.inf
+    return float(np.count_nonzero(spec.eigenvalues() > 0))
+
+
+def _rho_lower(spec: Spectrum, n: np.ndarray) -> np.ndarray:
+    """A rho with ``d1(rho) > n`` for each ``n`` below the number of positive modes."""
+    if spec.finite:
+        lam = spec.eigenvalues()
+        lam = lam[lam > 0]
+        inv = float(np.sum(1.0 / lam))
+        # d1 >= Mp - rho * sum(1/lam)
+        return (lam.size - n) / (2.0 * inv)
+    # d1(rho) >= #{lambda_k >= rho} / 2 ; take the (2n+2)-th largest of the first 2n+2 eigenvalues
+    kmax = int(np.max(2 * np.ceil(n) + 2))
+    lam = np.sort(spec.eigenvalues(kmax))[::-1]
+    idx = (2 * np.ceil(n) + 2).astype(np.int64) - 1
+    return lam[idx] * 0.999
+
+
+def ridgeless_rho(spec: Spectrum, n: Any) -> np.ndarray:
+    """``rho_0`` with ``d1(rho_0) = n``, vectorised; ``0`` where ``n >=`` the number of positive modes.
+
+    >>> from scalingsym.core.spectra import PowerLaw
+    >>> spec = PowerLaw(alpha=1, M=1000)
+    >>> r0 = ridgeless_rho(spec, 100.0)
+    >>> round(float(spec.d1(r0)), 10)
+    100.0
+    """
+    n_arr = np.atleast_1d(np.asarray(n, dtype=np.float64)).ravel()
+    out = np.zeros_like(n_arr)
+    Mp = _positive_count(spec)
+    todo = n_arr < Mp
+    if np.any(todo):
+        nn, inv = np.unique(n_arr[todo], return_inverse=True)  # one solve per distinct n
+        tr = spec.trace()
+        lo = np.log(_rho_lower(spec, nn))
+        hi = np.log(2.0 * tr / nn)
+
+        def G(x, i):
+            r = np.exp(x)
+            d1 = spec.sums(r, 1, 1)
+            e1 = r * spec.sums(r, 1, 2)  # d1 - d2
+            return np.log(d1 / nn[i]), -e1 / d1
+
+        out[todo] = np.exp(_newton_bracketed(G, lo, hi, increasing=False, what="d1(rho) = n"))[inv.ravel()]
+    return out.reshape(np.shape(n)) if np.ndim(n) else out[0]
+
+
+def _newton_bracketed(F, lo: np.ndarray, hi: np.ndarray, *, increasing: bool, what: str) -> np.ndarray:
+    """Vectorised safeguarded Newton for monotone ``F(x, idx) -> (value, derivative)`` on ``[lo, hi]``.
+
+    ``idx`` are the positions (in the full vector) of the points still iterating; only those are
+    carried from one iteration to the next. A point has converged when the Newton step or the bracket
+    is below ``RTOL``, or when a Newton step from a residual already below ``_STALL`` no longer lowers
+    it (the round-off floor of ``F``; the point with the smaller residual is returned).
+    """
+    lo, hi = lo.astype(np.float64).copy(), hi.astype(np.float64).copy()
+    x = 0.5 * (lo + hi)
+    sign = 1.0 if increasing else -1.0
+    idx = np.arange(x.size)
+    xa, la, ha = x.copy(), lo, hi
+    fprev = np.full(x.size, np.inf)
+    xprev = xa.copy()
+    newton = np.zeros(x.size, dtype=bool)
+    for _ in range(MAXITER):
+        if idx.size == 0:
+            return x
+        f, df = F(xa, idx)
+        f = sign * f
+        df = sign * df
+        la = np.where(f < 0, xa, la)
+        ha = np.where(f > 0, xa, ha)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            # F is a log-ratio log(A/B). Two Newton steps: on F itself (exact where F is linear in x)
+            # and on A/B - 1 (exact along a log singularity of F); the first is tried above the root,
+            # the second below it, and the other one when the first leaves the bracket.
+            ok = np.isfinite(f) & (df > 0)
+            s_log = np.where(ok, -f / df, np.nan)
+            s_ratio = np.where(ok, np.expm1(-f) / df, np.nan)
+            s1, s2 = np.where(f < 0, s_ratio, s_log), np.where(f < 0, s_log, s_ratio)
+        x1, x2 = xa + s1, xa + s2
+        bad1 = ~np.isfinite(x1) | (x1 <= la) | (x1 >= ha)
+        bad2 = ~np.isfinite(x2) | (x2 <= la) | (x2 >= ha)
+        step = np.where(bad1, s2, s1)
+        xn = np.where(bad1, x2, x1)
+        bad = bad1 & bad2
+        xn = np.where(bad, 0.5 * (la + ha), xn)
+        af = np.abs(f)
+        stalled = newton & (af >= fprev) & (fprev <= _STALL)
+        # a Newton step below RTOL ends the iteration even when round-off puts it on the bracket edge
+        tiny = np.abs(step) <= RTOL
+        xn = np.where(tiny, xa + step, xn)
+        conv = tiny | (np.abs(xn - xa) <= RTOL) | (ha - la <= RTOL) | (f == 0) | stalled
+        x[idx] = np.where(stalled, xprev, xn)
+        keep = ~conv
+        idx, xprev, fprev, newton = idx[keep], xa[keep], af[keep], ~bad[keep]
+        xa, la, ha = xn[keep], la[keep], ha[keep]
+    raise ConvergenceError(
+        f"root solve of {what} did not converge in {MAXITER} iterations for {idx.size} point(s)"
+    )
+
+
+def solve_rho(spec: Spectrum, s: Any, N: Any, T: Any) -> np.ndarray:
+    """Solve ``s = rho (1 - d1/N)(1 - d1/T)`` on the physical branch, vectorised (float64).
+
+    Parameters
+    ----------
+    spec : Spectrum
+    s : array_like
+        Regulariser ``>= 0`` (for the static ridge, ``gamma_bar / (N T)``).
+    N, T : array_like
+        Sizes ``> 0``; ``inf`` allowed.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``rho`` (``0`` where ``s = 0`` and ``min(N, T)`` reaches the number of positive modes).
+    """
+    s_a, N_a, T_a = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (s, N, T)))
+    shape = s_a.shape
+    s_a, N_a, T_a = s_a.ravel(), N_a.ravel(), T_a.ravel()
+    n = np.minimum(N_a, T_a)
+    out = np.empty_like(s_a)
+    both_inf = np.isinf(n)
+    out[both_inf] = s_a[both_inf]
+    r0 = np.zeros_like(s_a)
+    fin = ~both_inf
+    if np.any(fin):
+        r0[fin] = ridgeless_rho(spec, n[fin])
+    zero = (s_a == 0) & fin
+    out[zero] = r0[zero]
+    todo = (s_a > 0) & fin
+    if np.any(todo):
+        s_t, N_t, T_t, nn = s_a[todo], N_a[todo], T_a[todo], n[todo]
+        tr = spec.trace()
+        lo = np.log(np.maximum(r0[todo], s_t))
+        hi = np.log(np.maximum(4.0 * s_t, 2.0 * tr / nn) * 1.0001)
+
+        def F(x, i):
+            r = np.exp(x)
+            d1 = spec.sums(r, 1, 1)
+            e1 = r * spec.sums(r, 1, 2)
+            NN, TT, ss = N_t[i], T_t[i], s_t[i]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                aN = np.where(np.isinf(NN), 1.0, 1.0 - d1 / NN)
+                aT = np.where(np.isinf(TT), 1.0, 1.0 - d1 / TT)
+                below = (aN <= 0) | (aT <= 0)
+                f = np.where(below, -np.inf, x + np.log(np.where(below, 1.0, aN * aT)) - np.log(ss))
+                df = 1.0 + np.where(np.isinf(NN), 0.0, e1 / (NN - d1)) + np.where(np.isinf(TT), 0.0, e1 / (TT - d1))
+            return f, np.where(below, np.inf, df)
+
+        out[todo] = np.exp(_newton_bracketed(F, lo, hi, increasing=True, what="the self-consistent equation"))
+    return out.reshape(shape) if shape else out[0]
+
+
+# ---------------------------------------------------------------- mpmath --------------------------
+def _newton_bracketed_mp(F, lo, hi, *, increasing: bool, what: str):
+    sign = 1 if increasing else -1
+    x = (lo + hi) / 2
+    tol = mpmath.eps * 16
+    for _ in range(MAXITER + mpmath.mp.dps * 4):
+        f, df = F(x)
+        f, df = sign * f, sign * df
+        if f < 0:
+            lo = x
+        elif f > 0:
+            hi = x
+        else:
+            return x
+        xn = x - f / df if (mpmath.isfinite(f) and df > 0) else None
+        if xn is None or not (lo < xn < hi):
+            xn = (lo + hi) / 2
+        if abs(xn - x) <= tol * max(1, abs(x)) or hi - lo <= tol * max(1, abs(x)):
+            return xn
+        x = xn
+    raise ConvergenceError(f"mpmath root solve of {what} did not converge")
+
+
+def _newton_polish_mp(F, x0: float, *, increasing: bool):
+    """Newton in mpmath from a float64 root ``x0`` of a monotone ``F``; None unless it settles.
+
+    Each step squares the relative error, so from a float64 seed two evaluations reach 50 digits. The
+    last step is accepted without another evaluation when ``step^2 * |F''/F'|`` (curvature estimated
+    from the change of ``F'`` between the last two points) is below the tolerance. Because ``F`` is
+    monotone on the physical branch and every evaluated point was on it, the root found is the
+    physical one.
+    """
+    if x0 is None or not math.isfinite(x0):
+        return None
+    sign = 1 if increasing else -1
+    x = mpmath.mpf(x0)
+    tol = mpmath.eps * 16 * max(1, abs(x))
+    prev = None
+    for it in range(8):
+        if it == 0 and mpmath.mp.dps > 40:
+            # from a float64 seed the first step only needs about 32 correct digits
+            with mpmath.workdps(36):
+                f, df = F(+x)
+            f, df = +f, +df
+        else:
+            f, df = F(x)
+        f, df = sign * f, sign * df
+        if not (mpmath.isfinite(f) and mpmath.isfinite(df) and df > 0):
+            return None
+        if f == 0:
+            return x
+        step = -f / df
+        if abs(step) <= tol:
+            return x + step
+        if prev is not None and x != prev[0]:
+            curv = abs((df - prev[1]) / (x - prev[0])) / df
+            if abs(step) < 1e-6 and step**2 * (curv + 1) <= tol:
+                return x + step
+        prev = (x, df)
+        x = x + step
+    return None
+
+
+_SEED_SPECTRA: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _seed_spectrum(spec: Spectrum) -> Spectrum:
+    """The spectrum used for float64 seeds of the mpmath solvers: an interpolated copy, kept per spectrum.
+
+    The seed only has to be close; the mpmath Newton iteration and its checks make the result exact.
+    """
+    from .fastsums import InterpolatedSpectrum
+
+    if isinstance(spec, InterpolatedSpectrum):
+        return spec
+    try:
+        fast = _SEED_SPECTRA.get(spec)
+        if fast is None:
+            fast = _SEED_SPECTRA[spec] = InterpolatedSpectrum(spec, rtol=1e-6)
+    except TypeError:  # pragma: no cover - a spectrum without weak references
+        return spec
+    return fast
+
+
+def _float_seed(fn, *args) -> float | None:
+    """``log`` of a float64 solve, or None where float64 cannot give one."""
+    try:
+        with np.errstate(all="ignore"):
+            r = float(fn(*(float(a) for a in args)))
+    except (ParameterError, ConvergenceError, OverflowError, ValueError, ZeroDivisionError):
+        return None
+    return math.log(r) if r > 0 and math.isfinite(r) else None
+
+
+def ridgeless_rho_mp(spec: Spectrum, n: Any):
+    """:func:`ridgeless_rho` at the working mpmath precision (scalar).
+
+    Seeded with the float64 root (two or three Newton steps); falls back to the bracketed solve.
+    """
+    n = mpmath.mpf(n)
+    if n >= _positive_count(spec):
+        return mpmath.mpf(0)
+
+    def G0(x):
+        r = mpmath.exp(x)
+        d1 = spec.sums_mp(r, 1, 1)
+        e1 = r * spec.sums_mp(r, 1, 2)
+        return mpmath.log(d1 / n), -e1 / d1
+
+    x = _newton_polish_mp(G0, _float_seed(lambda v: ridgeless_rho(_seed_spectrum(spec), v), n), increasing=False)
+    if x is not None:
+        return mpmath.exp(x)
+    lo = mpmath.log(mpmath.mpf(float(_rho_lower(spec, np.array([float(n)]))[0])))
+    hi = mpmath.log(2 * spec.trace_mp() / n)
+
+    def G(x):
+        r = mpmath.exp(x)
+        d1 = spec.sums_mp(r, 1, 1)
+        e1 = r * spec.sums_mp(r, 1, 2)
+        return mpmath.log(d1 / n), -e1 / d1
+
+    return mpmath.exp(_newton_bracketed_mp(G, lo, hi, increasing=False, what="d1(rho) = n"))
+
+
+def solve_rho_mp(spec: Spectrum, s: Any, N: Any, T: Any):
+    """:func:`solve_rho` for one point at the working mpmath precision."""
+    s, N, T = (mpmath.mpf(v) for v in (s, N, T))
+    n = min(N, T)
+    if mpmath.isinf(n):
+        return s
+    if s == 0:
+        return ridgeless_rho_mp(spec, n)
+
+    def F(x):
+        """log of the left side of (B1a) minus log s, and its derivative in x = log rho."""
+        r = mpmath.exp(x)
+        d1 = spec.sums_mp(r, 1, 1)
+        e1 = r * spec.sums_mp(r, 1, 2)
+        aN = 1 - d1 / N if mpmath.isfinite(N) else mpmath.mpf(1)
+        aT = 1 - d1 / T if mpmath.isfinite(T) else mpmath.mpf(1)
+        if aN <= 0 or aT <= 0:
+            return -mpmath.inf, mpmath.inf
+        df = 1 + (e1 / (N - d1) if mpmath.isfinite(N) else 0) + (e1 / (T - d1) if mpmath.isfinite(T) else 0)
+        return x + mpmath.log(aN * aT) - mpmath.log(s), df
+
+    x = _newton_polish_mp(F, _float_seed(lambda *a: solve_rho(_seed_spectrum(spec), *a), s, N, T), increasing=True)
+    if x is not None:
+        return mpmath.exp(x)
+    r0 = ridgeless_rho_mp(spec, n)
+    lo = mpmath.log(max(r0, s))
+    hi = mpmath.log(max(4 * s, 2 * spec.trace_mp() / n) * mpmath.mpf("1.0001"))
+    return mpmath.exp(_newton_bracketed_mp(F, lo, hi, increasing=True, what="the self-consistent equation"))
+
+
+def check_regulariser(s: Any) -> None:
+    """Raise unless ``s`` is finite and ``>= 0``."""
+    arr = np.asarray(s, dtype=np.float64)
+    if np.any(~np.isfinite(arr)) or np.any(arr < 0):
+        raise ParameterError(f"the regulariser s must be finite and >= 0; got {s}")
+
+
+# ---------------------------------------------------------------- complex s (dynamics) -----------
+def _complex_residual(spec: Spectrum, r: np.ndarray, s: np.ndarray, iN: np.ndarray, iT: np.ndarray):
+    """``G = rho aN aT / s - 1`` and ``dG/drho`` at complex ``rho`` (``aX = 1 - d1/X``)."""
+    d1 = spec.sums_complex(r, 1, 1)
+    dd = -spec.sums_complex(r, 1, 2)  # d d1 / d rho
+    aN, aT = 1.0 - d1 * iN, 1.0 - d1 * iT
+    G = r * aN * aT / s - 1.0
+    dG = (aN * aT - r * dd * (iN * aT + iT * aN)) / s
+    return G, dG
+
+
+def _complex_roundoff(spec: Spectrum, r: np.ndarray, s: np.ndarray, iN: np.ndarray, iT: np.ndarray) -> np.ndarray:
+    """Size of ``G``'s round-off relative to ``eps``: ``1 + |rho d1| (|aT|/N + |aN|/T) / |s|`` (the
+    cancellation in ``1 - d1/N`` when ``rho >> |s|``)."""
+    d1 = spec.sums_complex(r, 1, 1)
+    aN, aT = 1.0 - d1 * iN, 1.0 - d1 * iT
+    return 1.0 + np.abs(r * d1) * (iN * np.abs(aT) + iT * np.abs(aN)) / np.abs(s)
+
+
+def _newton_complex(spec, r, s, iN, iT, maxiter: int = 60):
+    """Damped complex Newton from ``r``; returns the roots and a converged mask."""
+    r = r.astype(np.complex128).copy()
+    G, dG = _complex_residual(spec, r, s, iN, iT)
+    done = np.zeros(r.size, dtype=bool)
+    for _ in range(maxiter):
+        act = np.flatnonzero(~done)
+        if act.size == 0:
+            break
+        step = -G[act] / dG[act]
+        lam = np.ones(act.size)
+        ra = r[act]
+        for _half in range(30):
+            rn = ra + lam * step
+            Gn, dGn = _complex_residual(spec, rn, s[act], iN[act], iT[act])
+            worse = ~(np.abs(Gn) < np.abs(G[act])) & (np.abs(lam * step) > 1e-15 * np.abs(ra))
+            if not np.any(worse):
+                break
+            lam = np.where(worse, lam / 2, lam)
+        small = np.abs(lam * step) <= 1e-14 * np.abs(rn)
+        r[act], G[act], dG[act] = rn, Gn, dGn
+        done[act] = small | (np.abs(Gn) <= 4e-16)
+    ok = done & (np.abs(G) <= 1e-11 * _complex_roundoff(spec, r, s, iN, iT))
+    return r, ok, dG
+
+
+def solve_rho_complex(spec: Spectrum, s: Any, N: Any, T: Any) -> np.ndarray:
+    """Solve ``s = rho (1 - d1/N)(1 - d1/T)`` at complex ``s`` by continuation along paths (complex128).
+
+    The physical branch is followed from a real positive start: ``s`` has shape ``(..., J)`` and each
+    row ``s[..., 0], s[..., 1], ...`` is a path whose first point is real and ``> 0`` (solved by
+    :func:`solve_rho`); each next point is reached by a Newton predictor from the previous root and
+    damped complex Newton, with the step subdivided (up to ``2^12`` parts) where Newton does not
+    converge. A :class:`~scalingsym.core.errors.ConvergenceError` is raised if a point is not solved to a
+    relative residual of ``1e-11`` (times the round-off scale of the residual, which grows like
+    ``rho / |s|`` where ``1 - d1/N`` cancels). Paths must avoid the cut of ``rho(s)`` on the negative real axis
+    (a fixed-Talbot contour does). This is the same equation as :func:`solve_rho` (static ridge:
+    ``s = gamma_bar/(N T)``; gradient flow: ``s`` = Laplace variable, ``T = P``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scalingsym.core.spectra import PowerLaw
+    >>> spec = PowerLaw(alpha=1, M=1000)
+    >>> path = np.array([[1e-2, 1e-2 + 5e-3j, 1e-3 + 1e-2j, -1e-2 + 1e-2j]])
+    >>> rho = solve_rho_complex(spec, path, 100, 400)
+    >>> d1 = spec.sums_complex(rho, 1, 1)
+    >>> bool(np.max(np.abs(rho * (1 - d1 / 100) * (1 - d1 / 400) / path - 1)) < 1e-11)
+    True
+    """
+    s_a = np.asarray(s, dtype=np.complex128)
+    if s_a.ndim == 0:
+        s_a = s_a.reshape(1, 1)
+    shape = s_a.shape
+    paths = s_a.reshape(-1, shape[-1])
+    N_a, T_a = (np.broadcast_to(np.asarray(v, dtype=np.float64), shape[:-1]).ravel() for v in (N, T))
+    if np.any(~np.isfinite(paths)):
+        raise ParameterError("the Laplace variable s must be finite")
+    if np.any(N_a <= 0) or np.any(T_a <= 0) or np.any(np.isnan(N_a)) or np.any(np.isnan(T_a)):
+        raise ParameterError("N and T must be > 0 (inf allowed)")
+    s0 = paths[:, 0]
+    if np.any(s0.imag != 0) or np.any(s0.real <= 0):
+        raise ParameterError("each continuation path must start at a real s > 0")
+    iN = np.where(np.isinf(N_a), 0.0, 1.0 / N_a)
+    iT = np.where(np.isinf(T_a), 0.0, 1.0 / T_a)
+    out = np.empty(paths.shape, dtype=np.complex128)
+    out[:, 0] = solve_rho(spec, s0.real, N_a, T_a)
+    _, dG = _complex_residual(spec, out[:, 0], s0, iN, iT)
+    for j in range(1, paths.shape[1]):
+        r_prev, s_prev, s_next = out[:, j - 1], paths[:, j - 1], paths[:, j]
+        # predictor: d rho / d s = 1 / (s dG/drho) with G normalised by s
+        r, ok, dGn = _newton_complex(spec, r_prev + (s_next - s_prev) / (dG * s_prev), s_next, iN, iT)
+        bad = np.flatnonzero(~ok)
+        if bad.size:
+            r[bad], dGn[bad] = _subdivide(spec, r_prev[bad], s_prev[bad], s_next[bad], iN[bad], iT[bad])
+        out[:, j], dG = r, dGn
+    return out.reshape(shape)
+
+
+def _subdivide(spec, r, s_from, s_to, iN, iT):
+    """Continuation from ``s_from`` to ``s_to`` in ``2^m`` equal steps, ``m = 1..12``."""
+    for m in range(1, 13):
+        n = 2**m
+        rr, ok_all = r.copy(), np.ones(r.size, dtype=bool)
+        dG = None
+        for i in range(1, n + 1):
+            si = s_from + (s_to - s_from) * (i / n)
+            rr, ok, dG = _newton_complex(spec, rr, si, iN, iT)
+            ok_all &= ok
+        if np.all(ok_all):
+            return rr, dG
+    raise ConvergenceError(f"complex continuation of the self-consistent equation failed at s = {s_to[0]}")

@@ -1,0 +1,830 @@
+"""Spectra ``lambda_k`` and their spectral sums, the one place every model takes them from.
+
+Every model is built from weighted spectral sums
+
+.. math:: S_{p,q}(\\rho) = \\sum_{k=1}^{M} w_k\\, \\frac{\\lambda_k^p}{(\\lambda_k+\\rho)^q},
+
+with ``d1 = S_{1,1}``, ``d2 = S_{2,2}`` and teacher weights ``w_k`` from a :class:`~scalingsym.core.tasks.Task`.
+
+How the sums are evaluated (no silent truncation):
+
+* finite ``M``: the exact sum (for large power laws, an exact head plus the exact tail difference of
+  Hurwitz zeta functions, so the cost does not grow with ``M``);
+* power law with ``M = inf``: exact head ``k <= K`` with ``lambda_K <= rho/2``, plus the tail
+  ``rho^-q sum_i binom(-q, i) rho^-i sum_{k>K} w_k lambda_k^(p+i)`` whose inner sums are Hurwitz zeta
+  functions. The series converges geometrically (ratio <= 1/2) and is summed until its bound is below
+  the working precision;
+* a sympy ``lambda(k)`` with ``M = inf``: exact head plus an Euler-Maclaurin tail (integral by adaptive
+  quadrature, derivative corrections from sympy); :meth:`Spectrum.tail_error_bound` states the error.
+
+Examples
+--------
+>>> from scalingsym.core.spectra import PowerLaw
+>>> s = PowerLaw(alpha=1, M=1000)
+>>> float(s.d1(1e-3)) > float(s.d1(1e-2))
+True
+>>> round(float(PowerLaw(alpha=1, M=float("inf")).trace()), 12)  # zeta(2)
+1.644934066848
+"""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from functools import cached_property, lru_cache
+from typing import Any
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from . import symbols as S
+from .errors import ParameterError
+from .tasks import Task
+
+#: ratio lambda_K / rho below which the tail series is used
+_TAIL_RATIO = 0.5
+#: smallest head for the zeta tail (keeps its asymptotic expansion accurate)
+_MIN_HEAD = 128
+#: number of Euler-Maclaurin terms in the scaled Hurwitz zeta
+_EM_TERMS = 10
+#: element budget of one vectorised block
+_BLOCK = 1 << 21
+
+_BERN = [float(sp.bernoulli(2 * j) / sp.factorial(2 * j)) for j in range(1, _EM_TERMS + 1)]
+
+
+def _check_rho(rho: Any) -> np.ndarray:
+    r = np.asarray(rho, dtype=np.float64)
+    if np.any(~np.isfinite(r)) or np.any(r < 0):
+        raise ParameterError(f"rho must be finite and >= 0; got {rho}")
+    return r
+
+
+def _scaled_hurwitz(s: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """``a^s * zeta(s, a)`` by its Euler-Maclaurin expansion (needs ``a >> s / (2 pi)``)."""
+    s = np.asarray(s, dtype=np.float64)
+    a = np.asarray(a, dtype=np.float64)
+    out = a / (s - 1.0) + 0.5
+    poch = s.copy()  # (s)_{2j-1}
+    apow = 1.0 / a  # a^{1-2j}
+    for j in range(1, _EM_TERMS + 1):
+        out = out + _BERN[j - 1] * poch * apow
+        poch = poch * (s + 2 * j - 1) * (s + 2 * j)
+        apow = apow / (a * a)
+    return out
+
+
+def _scaled_hurwitz_mp(s, a):
+    """``a^s * zeta(s, a)`` in mpmath by Euler-Maclaurin; needs ``a > s`` (guaranteed by the caller)."""
+    out = a / (s - 1) + mpmath.mpf(1) / 2
+    poch = s
+    apow = 1 / a
+    prev = mpmath.inf
+    for j in range(1, 400):
+        term = mpmath.bernoulli(2 * j) / mpmath.factorial(2 * j) * poch * apow
+        out += term
+        if abs(term) <= mpmath.eps * abs(out):
+            return out
+        if abs(term) > prev:
+            raise ParameterError("Hurwitz zeta expansion diverged; increase the head")  # pragma: no cover
+        prev = abs(term)
+        poch *= (s + 2 * j - 1) * (s + 2 * j)
+        apow /= a * a
+    raise ParameterError("Hurwitz zeta expansion did not converge")  # pragma: no cover
+
+
+class Spectrum(ABC):
+    """A latent spectrum ``lambda_k``, ``k = 1..M`` (``M`` finite or ``inf``).
+
+    Subclasses give the eigenvalues; this class gives the spectral sums in float64 (vectorised over
+    ``rho``) and in mpmath (at the working precision).
+    """
+
+    #: number of modes (``math.inf`` for an infinite spectrum)
+    M: float
+
+    # ----- eigenvalues ------------------------------------------------------------------------
+    @abstractmethod
+    def eigenvalues(self, count: int | None = None) -> np.ndarray:
+        """The first ``count`` eigenvalues (all of them for finite ``M`` when ``count`` is None)."""
+
+    @abstractmethod
+    def eigenvalue_mp(self, k: int):
+        """``lambda_k`` as an mpmath number at the working precision."""
+
+    @property
+    def finite(self) -> bool:
+        """True when ``M`` is finite."""
+        return not math.isinf(self.M)
+
+    @property
+    def lam_expr(self) -> sp.Expr | None:
+        """``lambda_k`` as a sympy expression in :data:`scalingsym.core.symbols.k`, if there is one."""
+        return None
+
+    @abstractmethod
+    def describe(self) -> str:
+        """The spectrum string that rebuilds this spectrum (where possible)."""
+
+    def __repr__(self) -> str:
+        return f"Spectrum<{self.describe()}>"
+
+    # ----- sums -------------------------------------------------------------------------------
+    def sums(self, rho: Any, p: int = 1, q: int = 1, task: Task | None = None) -> np.ndarray:
+        """``sum_k w_k lambda_k^p / (lambda_k + rho)^q`` in float64, vectorised over ``rho``."""
+        r = _check_rho(rho)
+        flat = np.atleast_1d(r).ravel()
+        out = self._sums_np(flat, int(p), int(q), task or Task.isotropic())
+        return out.reshape(r.shape) if r.ndim else out[0]
+
+    def sums_mp(self, rho: Any, p: int = 1, q: int = 1, task: Task | None = None):
+        """The same sum as :meth:`sums` as an mpmath number at the working precision."""
+        rho = mpmath.mpf(rho)
+        if rho < 0 or not mpmath.isfinite(rho):
+            raise ParameterError(f"rho must be finite and >= 0; got {rho}")
+        return self._sums_mp(rho, int(p), int(q), task or Task.isotropic())
+
+    def d1(self, rho: Any) -> np.ndarray:
+        """``d1(rho) = sum_k lambda_k / (lambda_k + rho)``: the effective number of learned modes."""
+        return self.sums(rho, 1, 1)
+
+    def d2(self, rho: Any) -> np.ndarray:
+        """``d2(rho) = sum_k lambda_k^2 / (lambda_k + rho)^2``."""
+        return self.sums(rho, 2, 2)
+
+    def d1_mp(self, rho: Any):
+        """:meth:`d1` in mpmath."""
+        return self.sums_mp(rho, 1, 1)
+
+    def d2_mp(self, rho: Any):
+        """:meth:`d2` in mpmath."""
+        return self.sums_mp(rho, 2, 2)
+
+    def trace(self, task: Task | None = None) -> float:
+        """``sum_k w_k lambda_k`` (``E[y^2] / w_var`` for the isotropic teacher)."""
+        return float(self.sums(0.0, 1, 0, task))
+
+    def trace_mp(self, task: Task | None = None):
+        """:meth:`trace` in mpmath."""
+        return self.sums_mp(0, 1, 0, task)
+
+    def sympy_sum(self, p: int = 1, q: int = 1, rho: sp.Symbol = S.rho) -> sp.Expr:
+        """The sum as an unevaluated sympy ``Sum`` (or ``Add`` for a numeric spectrum)."""
+        lam = self.lam_expr
+        if lam is None:
+            vals = [sp.Float(v) for v in self.eigenvalues()]
+            return sp.Add(*[v**p / (v + rho) ** q for v in vals])
+        upper = sp.oo if not self.finite else int(self.M)
+        return sp.Sum(lam**p / (lam + rho) ** q, (S.k, 1, upper))
+
+    # ----- complex rho (Laplace-domain dynamics) ------------------------------------------------
+    def sums_complex(self, rho: Any, p: int = 1, q: int = 1, task: Task | None = None) -> np.ndarray:
+        """``sum_k w_k lambda_k^p / (lambda_k + rho)^q`` at complex ``rho`` (complex128, vectorised).
+
+        Needed on the inverse-Laplace contours of the gradient-flow dynamics. Finite spectra: the exact
+        sum. ``PowerLaw`` with ``M = inf``: exact head ``|lambda_K / rho| <= 1/2`` plus the Hurwitz-zeta
+        tail series (geometric, ratio ``<= 1/2``). ``rho`` must stay off ``[-lambda_max, 0]``.
+
+        >>> import numpy as np
+        >>> s = ArraySpectrum([2.0, 1.0])
+        >>> complex(s.sums_complex(1j, 1, 1)) == complex(2 / (2 + 1j) + 1 / (1 + 1j))
+        True
+        """
+        r = np.asarray(rho, dtype=np.complex128)
+        if np.any(~np.isfinite(r)):
+            raise ParameterError(f"rho must be finite; got {rho}")
+        flat = np.atleast_1d(r).ravel()
+        out = self._sums_complex(flat, int(p), int(q), task or Task.isotropic())
+        return out.reshape(r.shape) if r.ndim else out[0]
+
+    def _sums_complex(self, rho: np.ndarray, p: int, q: int, task: Task) -> np.ndarray:
+        if not self.finite:
+            raise ParameterError(
+                f"complex spectral sums need a finite spectrum or a PowerLaw; got {self.describe()}"
+            )
+        lam = self._all
+        w = task.weights_np(np.arange(1, lam.size + 1)) * lam**p
+        out = np.empty(rho.size, dtype=np.complex128)
+        step = max(1, _BLOCK // max(lam.size, 1))
+        for i in range(0, rho.size, step):
+            r = rho[i : i + step, None]
+            out[i : i + step] = (w / (lam + r) ** q).sum(axis=1) if q else w.sum()
+        return out
+
+    # ----- generic finite implementation --------------------------------------------------------
+    @cached_property
+    def _all(self) -> np.ndarray:
+        if not self.finite:
+            raise ParameterError("an infinite spectrum has no finite list of eigenvalues")
+        return self.eigenvalues()
+
+    def _direct_np(self, rho: np.ndarray, lam: np.ndarray, w: np.ndarray, p: int, q: int) -> np.ndarray:
+        out = np.empty(rho.size)
+        step = max(1, _BLOCK // max(lam.size, 1))
+        wl = w * lam**p
+        for i in range(0, rho.size, step):
+            r = rho[i : i + step, None]
+            out[i : i + step] = (wl / (lam + r) ** q).sum(axis=1) if q else np.full(r.shape[0], wl.sum())
+        return out
+
+    def _sums_np(self, rho: np.ndarray, p: int, q: int, task: Task) -> np.ndarray:
+        lam = self._all
+        if np.any(rho == 0) and q > p and np.any(lam == 0):
+            raise ParameterError("rho = 0 with a zero eigenvalue makes the sum undefined")
+        w = task.weights_np(np.arange(1, lam.size + 1))
+        return self._direct_np(rho, lam, w, p, q)
+
+    def _sums_mp(self, rho, p: int, q: int, task: Task):
+        terms = []
+        for k in range(1, int(self.M) + 1):
+            v = self.eigenvalue_mp(k)  # exact at the working precision (not the float64 list)
+            if v != 0:
+                terms.append(task.weight_mp(k) * v**p / ((v + rho) ** q if q else 1))
+        return mpmath.fsum(terms)
+
+
+def _binom_series(e, K, n: int) -> list:
+    """Taylor coefficients in ``h`` of ``(1 + h/K)^e`` (mpmath), ``n`` of them."""
+    out = [mpmath.mpf(1)]
+    for j in range(n - 1):
+        out.append(out[-1] * (e - j) / ((j + 1) * K))
+    return out
+
+
+def _series_recip(D: list, n: int) -> list:
+    """Taylor coefficients of ``1 / D(h)`` (``D[0] != 0``), ``n`` of them."""
+    inv0 = 1 / D[0]
+    P = [inv0]
+    for m in range(1, n):
+        P.append(-inv0 * mpmath.fdot(D[1 : m + 1], P[m - 1 :: -1]))
+    return P
+
+
+def _series_mul(a: list, b: list, n: int) -> list:
+    """Taylor coefficients of ``a(h) b(h)``, ``n`` of them."""
+    return [mpmath.fdot(a[: m + 1], b[m::-1]) for m in range(n)]
+
+
+@lru_cache(maxsize=4096)
+def _bern_em_cached(j: int, prec: int):
+    return mpmath.bernoulli(2 * j) / (2 * j)
+
+
+def _BERN_EM(j: int):
+    """``B_{2j} / (2j)`` at the working precision (cached)."""
+    return _bern_em_cached(j, mpmath.mp.prec)
+
+
+def _em_order(dps: int, dist: float) -> int:
+    """Number of Taylor coefficients for an Euler-Maclaurin tail whose nearest singularity is ``dist`` away.
+
+    The ``j``-th correction is about ``2 (2j-1)! / (2 pi dist)^(2j)`` relative to the summand.
+    """
+    target = -(dps + 8) * math.log(10.0)
+    for n in range(2, 400, 2):
+        if math.lgamma(n) + math.log(2.0) - n * math.log(2 * math.pi * dist) < target:
+            return n + 2
+    raise ParameterError("Euler-Maclaurin head too short for this precision")  # pragma: no cover
+
+
+# -------------------------------------------------------------------------------------------------
+class PowerLaw(Spectrum):
+    """``lambda_k = lambda_plus * k^-(1+alpha)`` for ``k = 1..M`` (``M`` may be ``inf``).
+
+    Parameters
+    ----------
+    alpha : float
+        Exponent; ``> 0`` (needed for ``M = inf``; a finite ``M`` also accepts ``alpha > -1``).
+    M : int or float
+        Number of modes, a positive integer or ``inf``.
+    lambda_plus : float
+        Largest eigenvalue, ``> 0``.
+
+    Examples
+    --------
+    >>> PowerLaw(alpha=1, M=10).eigenvalues()[:3]
+    array([1.        , 0.25      , 0.11111111])
+    """
+
+    def __init__(self, alpha: float, M: float = math.inf, lambda_plus: float = 1.0) -> None:
+        alpha = float(alpha)
+        lambda_plus = float(lambda_plus)
+        M = float(M)
+        if math.isnan(M) or M <= 0 or (not math.isinf(M) and M != int(M)):
+            raise ParameterError(f"M must be a positive integer or inf; got {M}")
+        if not math.isfinite(alpha) or alpha <= -1 or (math.isinf(M) and alpha <= 0):
+            rng = "> 0 when M = inf" if math.isinf(M) else "> -1"
+            raise ParameterError(f"alpha must be a finite number {rng}; got {alpha}")
+        if not math.isfinite(lambda_plus) or lambda_plus <= 0:
+            raise ParameterError(f"lambda_plus must be a finite number > 0; got {lambda_plus}")
+        self.alpha, self.M, self.lambda_plus = alpha, M, lambda_plus
+        self.beta = 1.0 + alpha
+
+    @property
+    def lam_expr(self) -> sp.Expr:
+        return sp.nsimplify(self.lambda_plus) * S.k ** (-(1 + sp.nsimplify(self.alpha)))
+
+    def describe(self) -> str:
+        M = "inf" if math.isinf(self.M) else str(int(self.M))
+        return f"powerlaw(alpha={self.alpha:g}, M={M}, lambda_plus={self.lambda_plus:g})"
+
+    def eigenvalues(self, count: int | None = None) -> np.ndarray:
+        if count is None:
+            if not self.finite:
+                raise ParameterError("an infinite spectrum needs a count")
+            count = int(self.M)
+        count = int(min(count, self.M))
+        return self.lambda_plus * np.arange(1, count + 1, dtype=np.float64) ** (-self.beta)
+
+    def eigenvalue_mp(self, k: int):
+        return mpmath.mpf(self.lambda_plus) * mpmath.mpf(k) ** (-(1 + mpmath.mpf(self.alpha)))
+
+    def _sums_complex(self, rho: np.ndarray, p: int, q: int, task: Task) -> np.ndarray:
+        """Complex ``rho``: exact head ``|lambda_K/rho| <= 1/2`` plus the Hurwitz-zeta tail series."""
+        if task.values is not None or (self.finite and self.M <= 4096):
+            return super()._sums_complex(rho, p, q, task)
+        self._check_convergent(p, task)
+        K = self._head_size(np.abs(rho), q)
+        if np.any(np.isinf(K)) or np.max(K) > 5e7:
+            raise ParameterError(f"|rho| is too small for a float64 evaluation of this spectrum; rho = {rho}")
+        out = np.zeros(rho.size, dtype=np.complex128)
+        kmax = int(K.max())
+        chunk = max(1, _BLOCK // max(rho.size, 1))
+        for k0 in range(1, kmax + 1, chunk):
+            k = np.arange(k0, min(k0 + chunk, kmax + 1), dtype=np.float64)
+            lam = self.lambda_plus * k ** (-self.beta)
+            wl = task.weights_np(k) * lam**p
+            term = wl / (lam + rho[:, None]) ** q if q else np.broadcast_to(wl, (rho.size, k.size))
+            out += np.where(k[None, :] <= K[:, None], term, 0.0).sum(axis=1)
+        tail = K < self.M
+        if np.any(tail):
+            r, Kt = rho[tail], K[tail]
+            a = Kt + 1.0
+            lam_a = self.lambda_plus * a ** (-self.beta)
+            L = lam_a / r if q else np.zeros_like(r)
+            pref = lam_a**p * a ** (-task.nu) * (r ** (-q) if q else 1.0)
+            total = np.zeros_like(r)
+            coef = 1.0
+            for i in range(401):
+                s_i = (p + i) * self.beta + task.nu
+                Z = _scaled_hurwitz(np.full_like(a, s_i), a)
+                if self.finite:
+                    b = np.full_like(a, self.M + 1.0)
+                    with np.errstate(under="ignore"):
+                        Z = Z - np.exp(s_i * np.log(a / b)) * _scaled_hurwitz(np.full_like(a, s_i), b)
+                total = total + coef * L**i * Z
+                if q == 0:
+                    break
+                bound = abs(coef) * (i + q + 1) * np.abs(L) ** (i + 1) * (a / (s_i - 1) + 1.5) * 4
+                if np.all(bound <= 1e-17 * np.abs(total)):
+                    break
+                coef = -coef * (q + i) / (i + 1)
+            out[tail] += pref * total
+        return out
+
+    def _check_convergent(self, p: int, task: Task) -> None:
+        if not self.finite and task.values is None and p * self.beta + task.nu <= 1:
+            raise ParameterError(
+                f"the spectral sum diverges for M = inf: lambda^{p} w_k decays as k^-{p * self.beta + task.nu:g}, "
+                "which needs an exponent > 1"
+            )
+
+    def _head_size(self, rho: np.ndarray, q: int) -> np.ndarray:
+        with np.errstate(divide="ignore", over="ignore"):
+            K = np.ceil((self.lambda_plus / (_TAIL_RATIO * rho)) ** (1.0 / self.beta)) if q else 0 * rho
+        K = np.where(np.isfinite(K), K, np.inf)
+        K = np.maximum(K, _MIN_HEAD)
+        return np.minimum(K, self.M)
+
+    def _sums_np(self, rho: np.ndarray, p: int, q: int, task: Task) -> np.ndarray:
+        if task.values is not None:
+            if not self.finite:
+                raise ParameterError("an array task needs a finite spectrum")
+            return super()._sums_np(rho, p, q, task)
+        self._check_convergent(p, task)
+        if np.any(rho == 0) and q > 0 and not self.finite:
+            raise ParameterError("rho must be > 0 for an infinite spectrum")
+        K = self._head_size(rho, q)
+        if np.any(np.isinf(K)) or np.max(K) > 5e7:
+            raise ParameterError(
+                "rho is too small for a float64 evaluation of this infinite spectrum "
+                f"(needs more than 5e7 exact head terms); rho = {rho.min():g}"
+            )
+        out = np.zeros(rho.size)
+        order = np.argsort(K)
+        Ks = K[order].astype(np.int64)
+        rs = rho[order]
+        kmax = int(Ks[-1])
+        chunk = 1 << 14
+        first = 0
+        for k0 in range(1, kmax + 1, chunk):
+            while first < Ks.size and Ks[first] < k0:
+                first += 1
+            if first >= Ks.size:
+                break
+            k = np.arange(k0, min(k0 + chunk, kmax + 1), dtype=np.float64)
+            lam = self.lambda_plus * k ** (-self.beta)
+            wl = task.weights_np(k) * lam**p
+            step = max(1, _BLOCK // k.size)
+            for i in range(first, Ks.size, step):
+                rr = rs[i : i + step, None]
+                mask = k[None, :] <= Ks[i : i + step, None]
+                term = wl / (lam + rr) ** q if q else np.broadcast_to(wl, (rr.shape[0], k.size))
+                out[order[i : i + step]] += np.where(mask, term, 0.0).sum(axis=1)
+        tail = K < self.M
+        if np.any(tail):
+            out[tail] += self._tail_np(rho[tail], K[tail], p, q, task.nu)
+        return out
+
+    def _tail_np(self, rho, K, p: int, q: int, nu: float) -> np.ndarray:
+        """``sum_{K < k <= M}`` by the zeta series; every term is scaled so nothing over- or underflows."""
+        a = K + 1.0
+        lam_a = self.lambda_plus * a ** (-self.beta)
+        L = lam_a / rho if q else np.zeros_like(rho)
+        pref = lam_a**p * a ** (-nu) * (rho ** (-q) if q else 1.0)
+        total = np.zeros_like(rho)
+        coef = 1.0
+        i = 0
+        while True:
+            s_i = (p + i) * self.beta + nu
+            Z = _scaled_hurwitz(np.full_like(a, s_i), a)
+            if self.finite:
+                b = self.M + 1.0
+                with np.errstate(under="ignore"):
+                    Z = Z - np.exp(s_i * np.log(a / b)) * _scaled_hurwitz(np.full_like(a, s_i), np.full_like(a, b))
+            term = coef * L**i * Z
+            total += term
+            if q == 0 or i > 400:
+                break
+            # remaining terms are bounded by a geometric series with ratio L <= 1/2
+            bound = abs(coef) * (i + q + 1) * L ** (i + 1) * (a / (s_i - 1) + 1.5) * 4
+            if np.all(bound <= 1e-17 * np.abs(total)):
+                break
+            i += 1
+            coef = -coef * (q + i - 1) / i
+        return pref * total
+
+    def _sums_mp(self, rho, p: int, q: int, task: Task):
+        if task.values is not None:
+            return super()._sums_mp(rho, p, q, task)
+        self._check_convergent(p, task)
+        if rho == 0 and q > 0 and not self.finite:
+            raise ParameterError("rho must be > 0 for an infinite spectrum")
+        if q > 0 and rho > 0:
+            out = self._sums_mp_em(rho, p, q, task.nu)
+            if out is not None:
+                return out
+        return self._sums_mp_zeta(rho, p, q, task)
+
+    def _em_head(self) -> list:
+        """``lambda_k``, ``k = 1..`` as mpmath numbers at the working precision (cached per precision)."""
+        key = (mpmath.mp.prec, self.alpha, self.lambda_plus)
+        cache = getattr(self, "_em_cache", None)
+        if cache is None or cache[0] != key:
+            cache = (key, [])
+            self._em_cache = cache
+        return cache[1]
+
+    def _sums_mp_em(self, rho, p: int, q: int, nu: float):
+        """The sum at ``rho > 0, q > 0`` as an exact head ``k < K`` plus an Euler-Maclaurin tail.
+
+        The tail integral is an incomplete beta function (``t = rho k^beta / lambda_plus``):
+        ``int_K^M k^-nu lambda^p / (lambda + rho)^q dk = c^(p-q) (c/rho)^A / beta * B(A, q - A; v_K, v_M)``
+        with ``A = q - p + (1 - nu)/beta`` and ``v = t/(1+t)``; the derivative corrections come from the
+        exact Taylor series of the summand at ``K`` (and ``M``). The summand's nearest complex
+        singularity is at least ``K min(1, sin(pi/beta))`` away, which sets the number of corrections
+        (about ``e^{-2 pi K}``-small remainder). The head length does not grow as ``rho -> 0``. The
+        pieces that depend only on ``rho`` are kept for the next call at the same ``rho`` (the solvers
+        ask for ``(1, 1)`` and ``(1, 2)`` in turn). Returns None where this representation does not
+        apply (the caller then uses the zeta series).
+        """
+        dps = mpmath.mp.dps
+        c = mpmath.mpf(self.lambda_plus)
+        beta = 1 + mpmath.mpf(self.alpha)
+        nuf = float(nu)
+        nu_ = mpmath.mpf(nuf)
+        A = q - p + (1 - nu_) / beta
+        if (abs(A - round(float(A))) < 1e-12 and round(float(A)) <= 0) or abs(q - A) < 1e-12:
+            return None
+        shrink = min(1.0, math.sin(math.pi / float(beta)))
+        # K so that about 30 Taylor coefficients suffice
+        K = max(16, math.ceil(math.exp(((dps + 8) * math.log(10.0) + math.lgamma(31)) / 30) / (2 * math.pi * shrink)))
+        n = _em_order(dps, K * shrink)
+        Mi = int(self.M) if self.finite else None
+        if Mi is not None and Mi <= K + 2 * n:
+            K = Mi + 1  # all of it is head
+        lam = self._em_head()
+        while len(lam) < K:
+            lam.append(c * mpmath.mpf(len(lam) + 1) ** (-beta))
+        nh = K - 1 if Mi is None else min(K - 1, Mi)
+
+        key = (mpmath.mp.prec, rho, K, Mi, self.alpha, self.lambda_plus)
+        parts = getattr(self, "_em_parts", None)
+        if parts is None or parts["key"] != key:
+            parts = {"key": key, "inv": [1 / (lam[i] + rho) for i in range(nh)]}
+            self._em_parts = parts
+
+        def cached(name, make):
+            if name not in parts:
+                parts[name] = make()
+            return parts[name]
+
+        invq = cached(("invq", q), lambda: [v**q for v in parts["inv"]])
+        numh = cached(
+            ("numh", p, nuf),
+            lambda: [(mpmath.mpf(i + 1) ** (-nu_) if nuf else 1) * lam[i] ** p for i in range(nh)],
+        )
+        head = mpmath.fdot(numh, invq)
+        if Mi is not None and K > Mi:
+            return head
+
+        def taylor(k, m):
+            kk = mpmath.mpf(k)
+            lam_k = c * kk ** (-beta)
+            D = cached(("D", k), lambda: [rho + lam_k] + [lam_k * v for v in _binom_series(-beta, kk, m)[1:]])
+            P = cached(("P", k, 1), lambda: _series_recip(D, m))
+            for qq in range(2, q + 1):
+                P = cached(("P", k, qq), lambda P=P: _series_mul(P, parts[("P", k, 1)], m))
+            num = cached(("num", k, p, nuf), lambda: _binom_series(-p * beta - nu_, kk, m))
+            scale = lam_k**p * (kk ** (-nu_) if nuf else 1)
+            # the corrections use only the value and the odd derivatives
+            zero = mpmath.mpf(0)
+            return [
+                scale * mpmath.fdot(num[: j + 1], P[j::-1]) if (j == 0 or j % 2) else zero for j in range(m)
+            ] + [zero] * (n - m)
+
+        def v_pair(k):
+            t = rho * mpmath.mpf(k) ** beta / c
+            return t / (1 + t), 1 / (1 + t)
+
+        Fa = taylor(K, n)
+        va, ua = v_pair(K)
+        if Mi is None:
+            vb, ub, Fb = mpmath.mpf(1), mpmath.mpf(0), [mpmath.mpf(0)] * n
+        else:
+            vb, ub = v_pair(Mi)
+            # the far end needs fewer terms (its singularities are ``M`` away)
+            Fb = taylor(Mi, min(n, _em_order(dps, Mi * shrink)))
+        if va <= 0.5:
+            beta_inc = mpmath.betainc(A, q - A, va, vb)
+        else:
+            beta_inc = mpmath.betainc(q - A, A, ub, ua)
+        integral = c ** (p - q) * (c / rho) ** A / beta * beta_inc
+        corr = [_BERN_EM(j) * (Fb[2 * j - 1] - Fa[2 * j - 1]) for j in range(1, n // 2)]
+        total = head + integral + (Fa[0] + Fb[0]) / 2 + mpmath.fsum(corr)
+        if abs(corr[-1]) > 16 * mpmath.eps * abs(total):  # pragma: no cover - guarded by _em_order
+            return None
+        return total
+
+    def _sums_mp_zeta(self, rho, p: int, q: int, task: Task):
+        """The sum by an exact head ``lambda_K <= rho/2`` plus the Hurwitz-zeta tail series (any ``rho``)."""
+        c = mpmath.mpf(self.lambda_plus)
+        beta = 1 + mpmath.mpf(self.alpha)
+        nu = mpmath.mpf(task.nu)
+        # the tail needs about 3.4 terms per digit; a head longer than the largest zeta order keeps
+        # the Euler-Maclaurin expansion of the scaled Hurwitz zeta convergent to full precision
+        s_max = (p + 3.4 * mpmath.mp.dps + 4) * beta + abs(nu)
+        K = max(_MIN_HEAD, int(mpmath.ceil(s_max)))
+        if q and rho > 0:
+            K = max(K, int(mpmath.ceil((c / (mpmath.mpf(_TAIL_RATIO) * rho)) ** (1 / beta))))
+        if self.finite:
+            K = min(K, int(self.M))
+        head = mpmath.fsum(
+            (mpmath.mpf(k) ** (-nu) if nu else 1) * (c * mpmath.mpf(k) ** (-beta)) ** p
+            / ((c * mpmath.mpf(k) ** (-beta) + rho) ** q if q else 1)
+            for k in range(1, K + 1)
+        )
+        if self.finite and K >= self.M:
+            return head
+        a = mpmath.mpf(K + 1)
+        lam_a = c * a ** (-beta)
+        L = lam_a / rho if q else mpmath.mpf(0)
+        pref = lam_a**p * a ** (-nu) * (rho ** (-q) if q else 1)
+        eps = mpmath.eps * 4
+        total = mpmath.mpf(0)
+        coef = mpmath.mpf(1)
+        i = 0
+        while True:
+            s_i = (p + i) * beta + nu
+            Z = _scaled_hurwitz_mp(s_i, a)
+            if self.finite:
+                b = mpmath.mpf(self.M + 1)
+                Z -= (a / b) ** s_i * _scaled_hurwitz_mp(s_i, b)
+            term = coef * L**i * Z
+            total += term
+            if q == 0 or abs(term) <= eps * abs(total):
+                break
+            i += 1
+            if i > 100000:
+                raise ParameterError("tail series did not converge")  # pragma: no cover
+            coef = -coef * (q + i - 1) / i
+        return head + pref * total
+
+
+# -------------------------------------------------------------------------------------------------
+class ArraySpectrum(Spectrum):
+    """A finite list of eigenvalues (any order; zeros allowed, at least one positive).
+
+    Examples
+    --------
+    >>> ArraySpectrum([3.0, 1.0]).d1(1.0)
+    np.float64(1.25)
+    """
+
+    def __init__(self, values: Any, name: str | None = None) -> None:
+        v = np.asarray(values, dtype=np.float64).ravel()
+        if v.size == 0:
+            raise ParameterError("spectrum must have at least one eigenvalue; got an empty list")
+        if not np.all(np.isfinite(v)):
+            raise ParameterError("spectrum eigenvalues must be finite numbers (no NaN or inf)")
+        if np.any(v < 0):
+            raise ParameterError(f"spectrum eigenvalues must be >= 0; got {v[v < 0][0]}")
+        if not np.any(v > 0):
+            raise ParameterError("spectrum needs at least one positive eigenvalue")
+        self._values = v
+        self.M = float(v.size)
+        self.name = name
+
+    def describe(self) -> str:
+        return self.name or f"array(M={self._values.size})"
+
+    def eigenvalues(self, count: int | None = None) -> np.ndarray:
+        return self._values.copy() if count is None else self._values[: int(count)].copy()
+
+    def eigenvalue_mp(self, k: int):
+        return mpmath.mpf(self._values[k - 1])
+
+
+# -------------------------------------------------------------------------------------------------
+@lru_cache(maxsize=64)
+def _em_derivatives(expr: sp.Expr, p: int, q: int, nu: float, orders: tuple[int, ...]):
+    f = (S.k ** (-sp.nsimplify(nu)) if nu else 1) * expr**p / (expr + S.rho) ** q
+    return [sp.lambdify((S.k, S.rho), sp.diff(f, S.k, o), "numpy") for o in orders]
+
+
+class ExprSpectrum(Spectrum):
+    """``lambda_k`` given as a sympy expression in ``k`` (finite ``M`` or ``M = inf``).
+
+    For ``M = inf`` the expression must be positive, eventually decreasing, and summable; the sums use
+    an exact head plus an Euler-Maclaurin tail.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from scalingsym.core.symbols import k
+    >>> s = ExprSpectrum(k**-2 * sp.log(k + 1)**2, M=float("inf"))
+    >>> 0 < float(s.d1(1e-3)) < float(s.d1(1e-4))
+    True
+    """
+
+    #: exact head terms used before the Euler-Maclaurin tail
+    HEAD = 2000
+
+    def __init__(self, expr: sp.Expr | str, M: float = math.inf, source: str | None = None) -> None:
+        if isinstance(expr, str):
+            from .expressions import parse_expression
+
+            source = source or expr
+            expr = parse_expression(expr)
+        expr = sp.sympify(expr)
+        extra = expr.free_symbols - {S.k}
+        if extra:
+            raise ParameterError(
+                f"spectrum expression may only use k; found {', '.join(sorted(map(str, extra)))}"
+            )
+        M = float(M)
+        if math.isnan(M) or M <= 0 or (not math.isinf(M) and M != int(M)):
+            raise ParameterError(f"M must be a positive integer or inf; got {M}")
+        self.expr, self.M, self.source = expr, M, source or str(expr)
+        self._np = sp.lambdify(S.k, expr, "numpy")
+        self._mp = sp.lambdify(S.k, expr, "mpmath")
+        if self.finite:
+            vals = self._all
+            ArraySpectrum(vals)  # validates
+        else:
+            self._check_decay()
+
+    def _check_decay(self) -> None:
+        lim = sp.limit(self.expr, S.k, sp.oo)
+        if lim != 0:
+            raise ParameterError(
+                f"spectrum {self.source!r} does not decay (limit {lim} as k -> oo); M = inf needs a summable spectrum"
+            )
+        conv = sp.Sum(self.expr, (S.k, 1, sp.oo)).is_convergent()
+        if conv is not sp.true and conv is not True:
+            raise ParameterError(
+                f"spectrum {self.source!r} is not summable (sum over k diverges or is undecided); use a finite M"
+            )
+        head = self.eigenvalues(self.HEAD)
+        if not np.all(np.isfinite(head)) or np.any(head < 0):
+            raise ParameterError(f"spectrum {self.source!r} must be finite and >= 0 for k >= 1")
+
+    @property
+    def lam_expr(self) -> sp.Expr:
+        return self.expr
+
+    def describe(self) -> str:
+        M = "inf" if math.isinf(self.M) else str(int(self.M))
+        return f'custom(expr="{self.source}", M={M})'
+
+    def eigenvalues(self, count: int | None = None) -> np.ndarray:
+        if count is None:
+            if not self.finite:
+                raise ParameterError("an infinite spectrum needs a count")
+            count = int(self.M)
+        count = int(min(count, self.M))
+        k = np.arange(1, count + 1, dtype=np.float64)
+        out = np.asarray(self._np(k), dtype=np.float64) * np.ones_like(k)
+        return out
+
+    def eigenvalue_mp(self, k: int):
+        return mpmath.mpf(self._mp(mpmath.mpf(k)))
+
+    # ----- M = inf: head + Euler-Maclaurin ------------------------------------------------------
+    def _f_np(self, k, rho, p, q, nu):
+        lam = np.asarray(self._np(k), dtype=np.float64)
+        w = k ** (-nu) if nu else 1.0
+        return w * lam**p / ((lam + rho) ** q if q else 1.0)
+
+    def tail_error_bound(self, rho: float, p: int = 1, q: int = 1) -> float:
+        """Size of the first neglected Euler-Maclaurin term of the tail (absolute)."""
+        (d7,) = _em_derivatives(self.expr, p, q, 0.0, (7,))
+        return abs(float(sp.bernoulli(8) / sp.factorial(8)) * float(d7(float(self.HEAD), rho)))
+
+    def _sums_np(self, rho: np.ndarray, p: int, q: int, task: Task) -> np.ndarray:
+        if self.finite:
+            return super()._sums_np(rho, p, q, task)
+        from scipy import integrate
+
+        if task.values is not None:
+            raise ParameterError("an array task needs a finite spectrum")
+        if np.any(rho == 0) and q > 0:
+            raise ParameterError("rho must be > 0 for an infinite spectrum")
+        K = self.HEAD
+        k = np.arange(1, K, dtype=np.float64)
+        lam = self.eigenvalues(K - 1)
+        w = task.weights_np(k)
+        head = self._direct_np(rho, lam, w, p, q)
+        ders = _em_derivatives(self.expr, p, q, task.nu, (1, 3, 5))
+        bern = [float(sp.bernoulli(2 * j) / sp.factorial(2 * j)) for j in (1, 2, 3)]
+        out = np.empty_like(rho)
+        for i, r in enumerate(rho):
+            f = lambda x, r=r: float(self._f_np(np.float64(x), r, p, q, task.nu))  # noqa: E731
+
+            def g(u: float, f=f) -> float:  # x = K e^u: the tail of a power law decays exponentially in u
+                if u > 700.0:  # x > 1e304: the summand times x has long vanished
+                    return 0.0
+                x = K * math.exp(u)
+                with np.errstate(over="ignore", under="ignore"):
+                    return f(x) * x
+
+            integral = 0.0
+            for a, b in self._tail_pieces(r):
+                part, _ = integrate.quad(g, a, b, limit=400, epsabs=1e-15 * abs(head[i]), epsrel=1e-12)
+                integral += part
+            em = f(K) / 2 - sum(b * float(d(float(K), r)) for b, d in zip(bern, ders))
+            out[i] = head[i] + integral + em
+        return out
+
+    def _tail_pieces(self, rho: float) -> list[tuple[float, float]]:
+        """Integration pieces in ``u = log(x / K)`` for the tail ``x >= K``, split where ``lambda(x)`` crosses
+        ``rho`` (the knee of ``lambda / (lambda + rho)``), so that the quadrature sees each side of the knee."""
+        u = np.arange(0.0, 700.0, 0.25)
+        with np.errstate(all="ignore"):
+            lam = np.asarray(self._np(self.HEAD * np.exp(u)), dtype=np.float64) * np.ones_like(u)
+        below = np.nonzero(~(lam > rho))[0]
+        knee = float(u[below[0]]) if below.size else 0.0
+        cuts = sorted({0.0, max(knee - 2.0, 0.0), knee, knee + 2.0, knee + 10.0})
+        return list(zip(cuts, cuts[1:])) + [(cuts[-1], np.inf)]
+
+    def _sums_mp(self, rho, p: int, q: int, task: Task):
+        if self.finite:
+            return super()._sums_mp(rho, p, q, task)
+        if task.values is not None:
+            raise ParameterError("an array task needs a finite spectrum")
+        if rho == 0 and q > 0:
+            raise ParameterError("rho must be > 0 for an infinite spectrum")
+        nu = mpmath.mpf(task.nu)
+
+        def f(x):
+            lam = self._mp(x)
+            return (x ** (-nu) if nu else 1) * lam**p / ((lam + rho) ** q if q else 1)
+
+        K = self.HEAD
+        head = mpmath.fsum(f(mpmath.mpf(j)) for j in range(1, K))
+        J = max(4, int(mpmath.mp.dps * 0.35) + 2)
+        with mpmath.extradps(mpmath.mp.dps):
+            derivs = mpmath.taylor(f, mpmath.mpf(K), 2 * J - 1)
+        em = f(mpmath.mpf(K)) / 2 - mpmath.fsum(
+            mpmath.bernoulli(2 * j) / mpmath.factorial(2 * j) * derivs[2 * j - 1] * mpmath.factorial(2 * j - 1)
+            for j in range(1, J + 1)
+        )
+        pieces = self._tail_pieces(float(rho))
+        cuts = [mpmath.mpf(a) for a, _ in pieces] + [mpmath.inf]
+
+        def g(u):  # x = K e^u; beyond x ~ 1e304 the summand times x is below any working precision
+            return f(K * mpmath.exp(u)) * K * mpmath.exp(u) if u <= 700 else mpmath.mpf(0)
+
+        integral = mpmath.quad(g, cuts)
+        return head + integral + em

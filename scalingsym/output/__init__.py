@@ -1,0 +1,4 @@
+"""Output: figures, the report, derivation discovery and the theory-vs-simulation check table.
+
+Imports: every layer below (``core``, ``models``, ``theory``, ``simulate``, ``data``). Never ``cli``.
+"""

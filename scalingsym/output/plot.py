@@ -1,0 +1,358 @@
+"""Figures of the scaling laws (matplotlib, no display needed), saved as PDF and PNG.
+
+Every function returns a ``matplotlib.figure.Figure`` (built without ``pyplot``, so it works headless
+and in notebooks) and a dict with the plotted numbers. Conventions are the canonical ones of
+:mod:`scalingsym.core.symbols`: test loss ``L = 1/2 E[(z - y)^2]`` per output with ``Var(w_k) = w_var``
+(``sigma_w^2 = 1``), ridge ``gamma_bar = gamma / Var(u)``; the dynamics panels use the conventions of
+:mod:`scalingsym.models.dynamics` (``L = E (f - y)^2``, gradient-flow time ``t``).
+
+* :func:`loss_vs_N`: the main figure, ``L`` against ``N`` for several ``T``: theory lines (B1, exact
+  finite-``M`` sums) and Monte-Carlo points with error bars (standard error over seeds);
+* :func:`regime_map`: ``log10 L`` in the ``(N/T, gamma_bar)`` plane with the crossover lines
+  ``gamma_bar ~ m Delta(n)`` and ``gamma_bar ~ lambda_plus A^(1+alpha) N T`` (static_rf_ridge.md B5);
+* :func:`bap_loss_curves`: test and train loss against time (Bordelon-Atanasov-Pehlevan);
+* :func:`compute_frontier`: the compute-optimal loss: static model at ``C = N T`` with the optimal ridge
+  (equiparameterisation), and the BAP frontier at ``C = N t`` when the dynamics model is available.
+
+Examples
+--------
+>>> from scalingsym import PowerLaw
+>>> fig, data = loss_vs_N(PowerLaw(alpha=1, M=300), Ts=[30], Ns=[10, 100], simulate=False)
+>>> sorted(data["theory"])
+[30]
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import pathlib
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from matplotlib.figure import Figure
+from scipy.optimize import minimize_scalar
+
+from ..core.errors import ParameterError
+from ..core.spectra import PowerLaw, Spectrum
+from ..models.ridge import RandomFeatureRidge
+from ..simulate.draws import progress as _progress
+from ..simulate.ridge import simulate_ridge
+
+__all__ = [
+    "bap_loss_curves",
+    "compute_frontier",
+    "loss_vs_N",
+    "optimal_ridge_loss",
+    "regime_map",
+    "save_figure",
+]
+
+LOSS_LABEL = r"test loss $\hat{\mathcal{L}}=\frac{1}{2}\mathbb{E}(z-y)^2$ (per output, $\sigma_w^2=1$)"
+COLORS = ("C0", "C1", "C2", "C3", "C4", "C5")
+
+
+def save_figure(fig: Figure, out_dir: str | os.PathLike, stem: str) -> dict[str, pathlib.Path]:
+    """Save ``fig`` as ``out_dir/stem.pdf`` and ``out_dir/stem.png`` (150 dpi); returns both paths."""
+    out = pathlib.Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {"pdf": out / f"{stem}.pdf", "png": out / f"{stem}.png"}
+    fig.savefig(paths["pdf"], bbox_inches="tight")
+    fig.savefig(paths["png"], dpi=150, bbox_inches="tight")
+    return paths
+
+
+def _spec_label(spec: Spectrum) -> str:
+    if isinstance(spec, PowerLaw):
+        M = r"\infty" if not spec.finite else f"{int(spec.M)}"
+        return rf"$\lambda_k=k^{{-(1+\alpha)}}$, $\alpha={spec.alpha:g}$, $M={M}$"
+    return spec.describe()
+
+
+# ----------------------------------------------------------------------------- main figure ------
+def loss_vs_N(
+    spectrum: Spectrum,
+    Ts: Sequence[float] = (30, 100, 300),
+    Ns: Sequence[float] | None = None,
+    gamma: float = 0.0,
+    *,
+    simulate: bool = True,
+    sim_Ns: Sequence[int] | None = None,
+    seeds: int = 8,
+    seed: int = 0,
+    teachers: int = 8,
+    min_ratio: float = 1.8,
+    quiet: bool = True,
+) -> tuple[Figure, dict[str, Any]]:
+    """``L`` against ``N`` for several ``T``: theory lines and simulation points with error bars.
+
+    Parameters
+    ----------
+    spectrum : Spectrum
+        Latent spectrum (finite ``M`` for the simulation points).
+    Ts : sequence
+        Training-set sizes, one curve each.
+    Ns : sequence, optional
+        Theory grid (default 200 log-spaced points from 5 to ``3 M`` or ``10 max(Ts)``).
+    gamma : float
+        Ridge (``0``: the MRS ridgeless law with its ``1/(1 - n/m)`` peak at ``N = T``).
+    simulate : bool
+        Add Monte-Carlo points (``seeds`` seeds x ``teachers`` teachers); ridgeless points closer to the
+        peak than ``max(N, T)/min(N, T) < min_ratio`` are skipped (there the loss variance diverges).
+    sim_Ns : sequence of int, optional
+        Simulation sizes (default 7 log-spaced integers over the theory range).
+    quiet : bool
+        No progress bar (one is shown on a terminal otherwise).
+    """
+    model = RandomFeatureRidge(spectrum)
+    top = 3 * spectrum.M if spectrum.finite else 10 * max(Ts)
+    Ns_ = np.unique(np.concatenate([np.geomspace(5, top, 200), np.asarray(Ts, dtype=float)])) if Ns is None \
+        else np.asarray(Ns, dtype=float)
+    fig = Figure(figsize=(6.4, 4.4))
+    ax = fig.add_subplot(1, 1, 1)
+    data: dict[str, Any] = {"theory": {}, "simulation": {}, "gamma": gamma, "spectrum": spectrum.describe()}
+    jobs = []
+    for i, T in enumerate(Ts):
+        L = np.asarray(model.loss(Ns_, T, gamma), dtype=float)
+        Lp = np.where((L > 0) & np.isfinite(L), L, np.nan)
+        data["theory"][T] = (Ns_, L)
+        ax.plot(Ns_, Lp, color=COLORS[i % 6], lw=1.5, label=rf"$T={T:g}$ theory (B1)")
+        ax.axvline(T, color=COLORS[i % 6], lw=0.6, ls=":", alpha=0.6)
+        if simulate and spectrum.finite:
+            cand = sim_Ns if sim_Ns is not None else np.unique(np.geomspace(Ns_[0] * 2, Ns_[-1] / 1.5, 7).astype(int))
+            for Nn in cand:
+                if gamma == 0 and max(Nn, T) / min(Nn, T) < min_ratio:
+                    continue
+                jobs.append((i, int(Nn), int(T)))
+    for j, (_i, Nn, T) in enumerate(_progress(jobs, len(jobs), quiet)):
+        sim = simulate_ridge(spectrum, Nn, T, gamma, seeds=seeds, seed=seed + 1000 * j, teachers=teachers)
+        data["simulation"].setdefault(T, []).append((Nn, float(sim.loss_mean[0]), float(sim.loss_stderr[0])))
+    for i, T in enumerate(Ts):
+        pts = [p for p in data["simulation"].get(T, []) if p[1] > 1e-14]
+        if pts:
+            x, y, e = (np.array(v) for v in zip(*pts))
+            ax.errorbar(x, y, yerr=e, fmt="o", ms=4, color=COLORS[i % 6], mfc="white", capsize=2,
+                        label="simulation (colour = $T$)" if i == 0 else None)
+    if spectrum.finite:
+        ax.axvline(spectrum.M, color="k", lw=0.8, ls="--", label=r"$N=M$ (latent dimension)")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(r"$N$ (number of random features = parameters per output)")
+    ax.set_ylabel(LOSS_LABEL)
+    ridge = "ridgeless, $\\gamma\\to0^+$" if gamma == 0 else rf"$\gamma={gamma:g}$"
+    ax.set_title(f"MRS/Zhang test loss vs model size, {ridge}\n{_spec_label(spectrum)}; "
+                 f"points: {seeds} seeds $\\times$ {teachers} teachers, $\\pm$1 s.e.", fontsize=9)
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(fontsize=7, loc="lower left", ncol=2)
+    return fig, data
+
+
+# ----------------------------------------------------------------------------- regime map -------
+def regime_map(
+    spectrum: PowerLaw,
+    T: float = 1000.0,
+    ratios: Sequence[float] | None = None,
+    gamma_bars: Sequence[float] | None = None,
+) -> tuple[Figure, dict[str, Any]]:
+    """``log10 L`` in the ``(N/T, gamma_bar)`` plane at fixed ``T`` with the crossover lines.
+
+    Lines (static_rf_ridge.md B5, continuum, ``Delta(n) = lambda_plus A^(1+alpha) n^-alpha``):
+    ``gamma_bar = m Delta(n)`` (ridgeless -> ridge-dominated), ``gamma_bar = n Delta(n)`` (regulated peak at
+    ``N = T``) and ``gamma_bar = lambda_plus A^(1+alpha) N T`` (ridge-dominated -> saturation).
+    """
+    import sympy as sp
+
+    from ..core import symbols as S
+    from ..theory.regimes import crossover_scales
+
+    if not isinstance(spectrum, PowerLaw):
+        raise ParameterError("regime_map needs a PowerLaw spectrum (the crossover lines use its closed forms)")
+    model = RandomFeatureRidge(spectrum)
+    r = np.geomspace(1e-2, 1e2, 161) if ratios is None else np.asarray(ratios, dtype=float)
+    scales = crossover_scales(PowerLaw(alpha=spectrum.alpha, lambda_plus=spectrum.lambda_plus))
+    Ns = r * T
+    nn, mm = np.minimum(Ns, T), np.maximum(Ns, T)
+
+    def line(expr):
+        f = sp.lambdify((S.n, S.m, S.N, S.T), expr, "numpy")
+        return np.broadcast_to(np.asarray(f(nn, mm, Ns, np.full_like(Ns, T)), dtype=float), Ns.shape)
+
+    x_rd, x_sat = line(scales["ridgeless_to_ridge"]), line(scales["ridge_to_saturation"])
+    x_peak = line(scales["peak_to_ridge"])  # n Delta(n): the crossover out of the regulated peak at N = T
+    lo = float(np.min(x_rd)) / 1e3
+    hi = float(np.max(x_sat)) * 1e2
+    g = np.geomspace(lo, hi, 121) if gamma_bars is None else np.asarray(gamma_bars, dtype=float)
+    NN, GG = np.meshgrid(Ns, g)
+    L = np.asarray(model.loss(NN, T, GG * model.u_var), dtype=float)
+    Lsafe = np.where(np.isfinite(L) & (L > 0), L, np.nan)
+    fig = Figure(figsize=(6.4, 4.6))
+    ax = fig.add_subplot(1, 1, 1)
+    pc = ax.pcolormesh(r, g, np.log10(Lsafe), shading="auto", cmap="viridis")
+    cb = fig.colorbar(pc, ax=ax)
+    cb.set_label(r"$\log_{10}\hat{\mathcal{L}}$ (B1, per output, $\sigma_w^2=1$)")
+    ax.plot(r, x_rd, "w-", lw=1.6, label=r"$\bar\gamma=m\,\Delta(n)$: ridgeless $\to$ ridge-dominated")
+    ax.plot(r, x_sat, "w--", lw=1.6, label=r"$\bar\gamma=\lambda_+A_\alpha^{1+\alpha}NT$: $\to$ saturation")
+    ax.plot([1.0], [x_peak[np.argmin(abs(r - 1))]], "r*", ms=10, label=r"$\bar\gamma=n\Delta(n)$ at $N=T$ (peak)")
+    ax.axvline(1.0, color="r", lw=0.6, ls=":")
+    if spectrum.finite:
+        ax.axvline(spectrum.M / T, color="w", lw=0.8, ls="-.", label=r"$N=M$")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_ylim(g[0], g[-1])
+    ax.set_xlabel(rf"$N/T$ (model size / training-set size, $T={T:g}$)")
+    ax.set_ylabel(r"ridge $\bar\gamma=\gamma/\mathrm{Var}(u_{jk})$ (objective without $1/T$)")
+    ax.set_title(f"Regimes of the ridge test loss; {_spec_label(spectrum)}", fontsize=9)
+    ax.text(0.03, 0.08, "ridgeless (MRS)\n$n^{-\\alpha}/(1-n/m)$", transform=ax.transAxes, color="w", fontsize=8)
+    ax.text(0.03, 0.42, "ridge-dominated\n$(\\bar\\gamma/NT)^{\\alpha/(1+\\alpha)}$", transform=ax.transAxes,
+            color="w", fontsize=8)
+    ax.text(0.03, 0.9, "saturation $\\frac{1}{2}\\mathbb{E}y^2$", transform=ax.transAxes, color="k", fontsize=8)
+    ax.legend(fontsize=6.5, loc="lower right", framealpha=0.6)
+    return fig, {"ratios": r, "gamma_bar": g, "loss": L, "ridgeless_to_ridge": x_rd, "to_saturation": x_sat,
+                 "peak": float(x_peak[np.argmin(abs(r - 1))])}
+
+
+# ----------------------------------------------------------------------------- optimal ridge ----
+def optimal_ridge_loss(model: RandomFeatureRidge, N: float, T: float, grid: int = 81) -> tuple[float, float]:
+    """``(gamma_bar*, L*)``: the ridge minimising (B1b) at ``(N, T)``, numerically.
+
+    A log-spaced scan of ``gamma_bar`` over ``[1e-8, 1e8] x lambda_1`` followed by a bounded Brent
+    minimisation in ``log gamma_bar`` around the best grid point (relative tolerance ~1e-8 in log).
+    """
+    lam1 = float(model.spectrum.eigenvalues(1)[0])
+    lg = np.linspace(math.log(lam1) - 8 * math.log(10), math.log(lam1) + 8 * math.log(10), grid)
+    L = np.asarray(model.loss(N, T, np.exp(lg) * model.u_var), dtype=float)
+    i = int(np.nanargmin(L))
+    a, b = lg[max(i - 1, 0)], lg[min(i + 1, grid - 1)]
+
+    def f(x: float) -> float:
+        return float(model.loss(N, T, math.exp(x) * model.u_var))
+
+    res = minimize_scalar(f, bounds=(a, b), method="bounded", options={"xatol": 1e-8})
+    x = float(res.x) if res.fun <= L[i] else float(lg[i])
+    return math.exp(x), min(float(res.fun), float(L[i]))
+
+
+# ----------------------------------------------------------------------------- dynamics ---------
+def _dynamics():
+    try:
+        from ..models import dynamics
+    except ImportError:  # the dynamics model is optional for the figures
+        return None
+    return dynamics if hasattr(dynamics, "GradientFlowRF") else None
+
+
+def bap_loss_curves(
+    a: float = 2.0,
+    b: float = 1.5,
+    M: float = 2000,
+    Ns: Sequence[float] = (64, 256, 1024),
+    P: float = 512,
+    t: Sequence[float] | None = None,
+    quiet: bool = True,
+) -> tuple[Figure, dict[str, Any]] | None:
+    """Test and train loss against time for several ``N`` at ``P`` (BAP); ``None`` without the dynamics model.
+
+    Deterministic equivalent of :class:`scalingsym.models.dynamics.GradientFlowRF` (task power ``k^-a``,
+    spectrum ``k^-b``); the ``N = P = inf`` exact sum as a reference line.
+    """
+    dyn = _dynamics()
+    if dyn is None:
+        return None
+    model = dyn.GradientFlowRF.from_exponents(a=a, b=b, M=M)
+    tt = np.geomspace(1e-1, 1e4, 50) if t is None else np.asarray(t, dtype=float)
+    fig = Figure(figsize=(6.4, 4.4))
+    ax = fig.add_subplot(1, 1, 1)
+    data: dict[str, Any] = {"t": tt, "curves": {}}
+    for i, N in enumerate(_progress(list(Ns), len(Ns), quiet)):
+        c = model.loss_curve(tt, N=N, P=P)
+        data["curves"][N] = (c.test_loss, c.train_loss)
+        ax.plot(tt, c.test_loss, color=COLORS[i % 6], lw=1.5, label=rf"$N={N:g}$ test")
+        ax.plot(tt, c.train_loss, color=COLORS[i % 6], lw=1.2, ls="--", label=rf"$N={N:g}$ train")
+    ref = model.loss_exact_infinite(tt)
+    ax.plot(tt, ref, "k:", lw=1.2, label=r"$N=P=\infty$")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(r"gradient-flow time $t$ (learning rate 1, loss $\frac{1}{2P}\sum_\mu(f-y)^2$)")
+    ax.set_ylabel(r"loss $\mathbb{E}_x(f-y)^2$ (test: solid, train: dashed)")
+    Mtxt = r"\infty" if math.isinf(float(M)) else f"{int(M)}"
+    ax.set_title(f"BAP gradient flow: $a={a:g}$ (task power $k^{{-a}}$), $b={b:g}$ (spectrum $k^{{-b}}$), "
+                 f"$P={P:g}$, $M={Mtxt}$", fontsize=9)
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(fontsize=7, ncol=2, loc="lower left")
+    return fig, data
+
+
+def compute_frontier(
+    spectrum: PowerLaw,
+    Cs: Sequence[float] | None = None,
+    ratios: Sequence[float] | None = None,
+    bap: dict | None = None,
+    quiet: bool = True,
+) -> tuple[Figure, dict[str, Any]]:
+    """The compute-optimal frontier.
+
+    Left: static model at fixed ``C = N T`` with the optimal ridge at each allocation ``N/T`` (the
+    minimum sits at ``N = T``: equiparameterisation, static_rf_ridge.md B7), the ridgeless loss at its
+    best allocation ``n/m = alpha/(2+alpha)``, and the continuum slope ``C^(-alpha/2)``. Right (when the
+    dynamics model is available; ``bap`` = keyword overrides ``a, b, M, Cs``): BAP's frontier
+    ``min_N L(N, t = C/N)`` at ``P = inf`` for compute ``C = N t``, with the loss curves it envelopes.
+    """
+    model = RandomFeatureRidge(spectrum)
+    Cs_ = np.geomspace(1e3, 1e6, 7) if Cs is None else np.asarray(Cs, dtype=float)
+    rr = np.geomspace(1 / 16, 16, 17) if ratios is None else np.asarray(ratios, dtype=float)
+    dyn = _dynamics()
+    ncol = 2 if dyn is not None else 1
+    fig = Figure(figsize=(6.4 * ncol * 0.85, 4.4))
+    ax = fig.add_subplot(1, ncol, 1)
+    best, equi, ridgeless, grids = [], [], [], {}
+    al = spectrum.alpha
+    q = al / (2 + al)
+    for C in _progress(list(Cs_), len(Cs_), quiet):
+        Ls = np.array([optimal_ridge_loss(model, math.sqrt(C * x), math.sqrt(C / x))[1] for x in rr])
+        grids[C] = Ls
+        j = int(np.argmin(Ls))
+        best.append((rr[j], Ls[j]))
+        equi.append(optimal_ridge_loss(model, math.sqrt(C), math.sqrt(C))[1])
+        ridgeless.append(float(model.loss(math.sqrt(C * q), math.sqrt(C / q), 0.0)))
+    best_L = np.array([b_[1] for b_ in best])
+    ax.plot(Cs_, best_L, "o", color="C0", ms=6, mfc="white",
+            label=r"$\min_{N/T}\min_\gamma\hat{\mathcal{L}}$ at $NT=C$")
+    ax.plot(Cs_, equi, "-", color="C0", lw=1.5, label=r"$N=T=\sqrt{C}$, optimal ridge")
+    ax.plot(Cs_, ridgeless, "-", color="C3", lw=1.2, label=rf"ridgeless, $n/m=\alpha/(2+\alpha)={q:.3g}$")
+    ref = equi[0] * (Cs_ / Cs_[0]) ** (-al / 2)
+    ax.plot(Cs_, ref, "k:", lw=1, label=rf"$\propto C^{{-\alpha/2}}=C^{{-{al / 2:g}}}$")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(r"compute $C=N\,T$ (features $\times$ samples)")
+    ax.set_ylabel(LOSS_LABEL)
+    ax.set_title(f"Static: compute-optimal allocation\n{_spec_label(spectrum)}", fontsize=9)
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(fontsize=7, loc="lower left")
+    data: dict[str, Any] = {"C": Cs_, "best_ratio": [b_[0] for b_ in best], "best_loss": best_L,
+                            "equiparameterised": np.array(equi), "ridgeless": np.array(ridgeless), "grids": grids}
+    if dyn is not None:
+        opts = {"a": 2.0, "b": 1.5, "M": math.inf, "Cs": np.geomspace(1e2, 1e6, 9)}
+        opts.update(bap or {})
+        gf = dyn.GradientFlowRF.from_exponents(a=opts["a"], b=opts["b"], M=opts["M"])
+        ax2 = fig.add_subplot(1, ncol, 2)
+        Nn = np.unique(np.geomspace(4, 4096, 13).round())
+        bcs = np.asarray(opts["Cs"], dtype=float)
+        table = np.full((Nn.size, bcs.size), np.nan)
+        for i, N in enumerate(_progress(list(Nn), len(Nn), quiet)):
+            table[i] = gf.loss_curve(bcs / N, N=N).test_loss
+            ax2.plot(bcs, table[i], color="0.7", lw=0.8)
+        front = np.nanmin(table, axis=0)
+        ax2.plot(bcs, front, "C0-", lw=2, label=r"frontier $\min_N\mathcal{L}(N,t=C/N)$")
+        ax2.plot([], [], color="0.7", lw=0.8, label=rf"fixed $N\in[{Nn[0]:g},{Nn[-1]:g}]$")
+        ax2.set_xscale("log")
+        ax2.set_yscale("log")
+        ax2.set_xlabel(r"compute $C=N\,t$ (features $\times$ gradient-flow time), $P=\infty$")
+        ax2.set_ylabel(r"test loss $\mathbb{E}_x(f-y)^2$")
+        ax2.set_title(f"BAP: compute-optimal frontier, $a={opts['a']:g}$, $b={opts['b']:g}$", fontsize=9)
+        ax2.grid(True, which="major", alpha=0.3)
+        ax2.legend(fontsize=7, loc="lower left")
+        data["bap"] = {"C": bcs, "N": Nn, "loss": table, "frontier": front,
+                       "N_opt": Nn[np.nanargmin(table, axis=0)]}
+    fig.tight_layout()
+    return fig, data

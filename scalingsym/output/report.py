@@ -1,0 +1,349 @@
+"""The report: every derivation, a theory-vs-simulation table and the figures in one compiled LaTeX document.
+
+:func:`build_report` runs the derivation scripts (:mod:`scalingsym.output.derive`), draws the figures
+(:mod:`scalingsym.output.plot`), runs a seeded Monte-Carlo check of the any-ridge loss
+(:func:`scalingsym.output.check.check`),
+writes a standalone ``report.tex`` (amsmath, booktabs, graphicx) and compiles it with ``pdflatex`` when one is
+on the ``PATH``. Layout of ``out_dir``::
+
+    report.tex, report.pdf, report.log
+    figures/{loss_vs_N, regime_map, bap_loss_curves, compute_frontier}.{pdf,png}
+    derivations/<name>/<name>.tex (and whatever each derivation writes)
+    summary.json
+
+Examples
+--------
+>>> import tempfile
+>>> out = build_report(tempfile.mkdtemp(), derivations=[], figures=False, simulate=False, compile=False)
+>>> out.tex_path.name, out.ok
+('report.tex', True)
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..core.spectra import PowerLaw
+from .check import CheckTable, check
+from .derive import DerivationOutcome, list_derivations, run_derivation
+
+__all__ = ["ReportOutcome", "build_report", "compile_latex", "tex_escape"]
+
+#: the default model of the report: lambda_k = k^-2 (alpha = 1) on M = 300 latent dimensions
+DEFAULT_SPECTRUM = PowerLaw(alpha=1.0, M=300)
+#: (N, T, gamma) points of the report's theory-vs-simulation table (both sides of N = T, the peak with a ridge,
+#: the ridge-dominated regime and min(N, T) > M)
+CHECK_POINTS: tuple[tuple[int, int, float], ...] = (
+    (60, 240, 0.0),
+    (240, 60, 0.0),
+    (150, 150, 1e-3),
+    (150, 150, 1e-2),
+    (60, 240, 1.0),
+    (400, 500, 0.0),
+)
+
+_TEX_SPECIAL = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+}
+
+
+def tex_escape(text: Any) -> str:
+    """Plain text made safe for LaTeX text mode.
+
+    >>> tex_escape("N<T & gamma_bar^2")
+    'N\\\\textless{}T \\\\& gamma\\\\_bar\\\\textasciicircum{}2'
+    """
+    return "".join(_TEX_SPECIAL.get(ch, ch) for ch in str(text))
+
+
+def _num(v: Any) -> str:
+    if isinstance(v, bool) or v is None:
+        return tex_escape(v)
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return tex_escape(v)
+    if not math.isfinite(x):
+        return r"$\infty$" if x > 0 else (r"$-\infty$" if x < 0 else "NaN")
+    return f"{x:.6g}"
+
+
+@dataclass
+class ReportOutcome:
+    """Paths and verdicts of a report build."""
+
+    out_dir: pathlib.Path
+    tex_path: pathlib.Path
+    pdf_path: pathlib.Path | None = None
+    pages: int | None = None
+    figures: dict[str, dict[str, pathlib.Path]] = field(default_factory=dict)
+    derivations: list[DerivationOutcome] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
+    check_table: CheckTable | None = None
+    compile_error: str | None = None
+    compiled: bool = False
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """Every derivation ran with all checks passing, the Monte-Carlo table passed, and (if attempted) the
+        LaTeX compiled."""
+        return (all(d.ok for d in self.derivations) and (self.check_table is None or self.check_table.all_ok)
+                and self.compile_error is None)
+
+    def summary(self) -> dict[str, Any]:
+        """A JSON-able summary."""
+        return {
+            "ok": self.ok,
+            "out_dir": str(self.out_dir),
+            "tex": str(self.tex_path),
+            "pdf": str(self.pdf_path) if self.pdf_path else None,
+            "pages": self.pages,
+            "compiled": self.compiled,
+            "compile_error": self.compile_error,
+            "figures": {k: {fmt: str(p) for fmt, p in v.items()} for k, v in self.figures.items()},
+            "derivations": [{"name": d.name, "ok": d.ok, "checks": len(d.checks), "failed": len(d.failed_checks),
+                             "seconds": round(d.seconds, 1), "error": d.error} for d in self.derivations],
+            "skipped": self.skipped,
+            "simulation_check_ok": None if self.check_table is None else self.check_table.all_ok,
+            "seconds": round(self.seconds, 1),
+        }
+
+
+def compile_latex(tex_path: str | os.PathLike, engine: str = "pdflatex", runs: int = 2,
+                  timeout: float = 300.0) -> tuple[pathlib.Path, int | None]:
+    """Compile ``tex_path`` in its own folder (``runs`` passes, for references); returns ``(pdf, pages)``.
+
+    Raises
+    ------
+    FileNotFoundError
+        No ``engine`` on the ``PATH``.
+    RuntimeError
+        The engine failed; the message holds the first LaTeX error lines of the log.
+    """
+    tex_path = pathlib.Path(tex_path).resolve()
+    exe = shutil.which(engine)
+    if exe is None:
+        raise FileNotFoundError(f"no {engine} on the PATH (install TeX Live, e.g. Debian's texlive-latex-extra)")
+    for _ in range(runs):
+        proc = subprocess.run([exe, "-interaction=nonstopmode", "-halt-on-error", "-file-line-error", tex_path.name],
+                              cwd=tex_path.parent, capture_output=True, text=True, timeout=timeout)
+        if proc.returncode != 0:
+            log = tex_path.with_suffix(".log")
+            text = log.read_text(errors="replace") if log.exists() else proc.stdout
+            errs = [ln for ln in text.splitlines() if ln.startswith("!") or ":" in ln and "error" in ln.lower()]
+            raise RuntimeError(f"{engine} failed on {tex_path.name}:\n" + "\n".join(errs[:20] or text[-2000:]))
+    log = tex_path.with_suffix(".log").read_text(errors="replace")
+    m = re.search(r"Output written on .*?\((\d+) pages?", log)
+    return tex_path.with_suffix(".pdf"), int(m.group(1)) if m else None
+
+
+def _missing_dependency(outcome: DerivationOutcome) -> str | None:
+    err = outcome.error or ""
+    if "MissingDependencyError" in err or "ModuleNotFoundError" in err:
+        last = [ln for ln in err.strip().splitlines() if ln.strip()][-1]
+        return last.split(":", 1)[-1].strip()
+    return None
+
+
+def _checks_table(outcome: DerivationOutcome) -> str:
+    lines = [r"\begin{longtable}{p{0.5\linewidth}rrrl}", r"\toprule",
+             r"check & expected & got & tolerance & ok \\", r"\midrule", r"\endhead"]
+    for c in outcome.checks:
+        ok = "yes" if c.get("ok") else r"\textbf{NO}"
+        lines.append(f"{tex_escape(c.get('name', ''))} & {_num(c.get('expected'))} & {_num(c.get('got'))} & "
+                     f"{_num(c.get('tol'))} & {ok} \\\\")
+    lines += [r"\bottomrule", r"\end{longtable}"]
+    return "\n".join(lines)
+
+
+def _figure(path: pathlib.Path, out_dir: pathlib.Path, caption: str, label: str, width: str = r"0.9\linewidth") -> str:
+    rel = path.relative_to(out_dir).as_posix()
+    return "\n".join([r"\begin{figure}[htbp]", r"\centering", rf"\includegraphics[width={width}]{{{rel}}}",
+                      rf"\caption{{{caption}}}", rf"\label{{{label}}}", r"\end{figure}"])
+
+
+_CAPTIONS = {
+    "loss_vs_N": ("Test loss against model size $N$ for several training-set sizes $T$, ridgeless: theory (B1, "
+                  "exact finite-$M$ sums) as lines, Monte Carlo as points ($\\pm1$ standard error). The loss falls "
+                  "as $N^{-\\alpha}$ for $N<T$, peaks at $N=T$ as $1/(1-N/T)$, plateaus for $N\\gg T$, and is "
+                  "exactly zero once $\\min(N,T)\\ge M$."),
+    "regime_map": ("Regimes of the ridge test loss in the $(N/T,\\bar\\gamma)$ plane with the crossover lines of "
+                   "the asymptotics engine."),
+    "bap_loss_curves": ("Gradient-flow random-feature model (Bordelon--Atanasov--Pehlevan): test (solid) and train "
+                        "(dashed) loss against time for several widths $N$ at fixed data $P$."),
+    "compute_frontier": ("Compute-optimal frontier: static model at $C=NT$ with the optimal ridge "
+                         "(equiparameterisation), and the gradient-flow frontier at $C=Nt$."),
+}
+
+
+def _make_figures(out_dir: pathlib.Path, spectrum: PowerLaw, simulate: bool, seeds: int, quiet: bool,
+                  quick: bool) -> dict[str, dict[str, pathlib.Path]]:
+    from . import plot
+
+    fig_dir = out_dir / "figures"
+    figs: dict[str, dict[str, pathlib.Path]] = {}
+    fig, _ = plot.loss_vs_N(spectrum, Ts=(30, 100, 1000), simulate=simulate, seeds=seeds, quiet=quiet)
+    figs["loss_vs_N"] = plot.save_figure(fig, fig_dir, "loss_vs_N")
+    fig, _ = plot.regime_map(PowerLaw(alpha=spectrum.alpha, M=math.inf), T=1000.0)
+    figs["regime_map"] = plot.save_figure(fig, fig_dir, "regime_map")
+    got = plot.bap_loss_curves(quiet=quiet)
+    if got is not None:
+        figs["bap_loss_curves"] = plot.save_figure(got[0], fig_dir, "bap_loss_curves")
+    Cs = (1e3, 1e4, 1e5) if quick else None
+    fig, _ = plot.compute_frontier(PowerLaw(alpha=spectrum.alpha, M=math.inf), Cs=Cs, quiet=quiet)
+    figs["compute_frontier"] = plot.save_figure(fig, fig_dir, "compute_frontier")
+    return figs
+
+
+def build_report(
+    out_dir: str | os.PathLike,
+    *,
+    quick: bool = True,
+    derivations: Sequence[str] | None = None,
+    figures: bool = True,
+    simulate: bool = True,
+    seeds: int = 8,
+    compile: bool = True,
+    quiet: bool = False,
+    spectrum: PowerLaw = DEFAULT_SPECTRUM,
+    log=None,
+) -> ReportOutcome:
+    """Build (and compile) the report in ``out_dir``.
+
+    Parameters
+    ----------
+    out_dir : path
+        Output folder (created).
+    quick : bool
+        Quick variants of the derivations (each well under a minute).
+    derivations : sequence of str, optional
+        Names to run (default: all of :func:`scalingsym.output.derive.list_derivations`; ``[]`` for none).
+    figures, simulate : bool
+        Draw the figures; add Monte-Carlo points and the theory-vs-simulation table.
+    seeds : int
+        Seeds per simulation point (each with 8 teacher vectors).
+    compile : bool
+        Run ``pdflatex`` if it is on the ``PATH`` (a missing engine is not an error; a failing one is).
+    quiet : bool
+        No progress bars.
+    spectrum : PowerLaw
+        The model of the main figure and of the simulation table (default ``alpha = 1``, ``M = 300``).
+    log : callable, optional
+        Called with one line of progress text per step (e.g. ``print``).
+    """
+    t0 = time.perf_counter()
+    out_dir = pathlib.Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    say = log or (lambda _msg: None)
+    names = list(list_derivations()) if derivations is None else list(derivations)
+    outcome = ReportOutcome(out_dir=out_dir, tex_path=out_dir / "report.tex")
+    for name in names:
+        d = run_derivation(name, out_dir / "derivations" / name, quick=quick)
+        missing = _missing_dependency(d) if d.error else None
+        if missing:
+            outcome.skipped[name] = missing
+            say(f"derivation {name}: skipped ({missing})")
+            continue
+        outcome.derivations.append(d)
+        status = "ok" if d.ok else ("ERROR" if d.error else f"{len(d.failed_checks)} checks FAILED")
+        say(f"derivation {name}: {len(d.checks)} checks, {status} ({d.seconds:.1f} s)")
+    if simulate:
+        outcome.check_table = check(spectrum, CHECK_POINTS, seeds=seeds, seed=12345, quiet=quiet)
+        say(f"theory vs simulation: {sum(r.ok for r in outcome.check_table.rows)}/{len(CHECK_POINTS)} points agree")
+    if figures:
+        outcome.figures = _make_figures(out_dir, spectrum, simulate, seeds, quiet, quick)
+        say(f"figures: {', '.join(outcome.figures)} in {out_dir / 'figures'}")
+    outcome.tex_path.write_text(_document(outcome, spectrum, seeds), encoding="utf-8")
+    if compile and shutil.which("pdflatex"):
+        try:
+            outcome.pdf_path, outcome.pages = compile_latex(outcome.tex_path)
+            outcome.compiled = True
+        except (RuntimeError, subprocess.TimeoutExpired) as exc:
+            outcome.compile_error = str(exc)
+    elif compile:
+        say("pdflatex not found: wrote report.tex without compiling it")
+    outcome.seconds = time.perf_counter() - t0
+    (out_dir / "summary.json").write_text(json.dumps(outcome.summary(), indent=2), encoding="utf-8")
+    return outcome
+
+
+def _document(outcome: ReportOutcome, spectrum: PowerLaw, seeds: int) -> str:
+    from .._version import __version__
+
+    out_dir = outcome.out_dir
+    body: list[str] = [
+        r"\documentclass[11pt]{article}",
+        r"\usepackage[margin=2.2cm]{geometry}",
+        r"\usepackage{amsmath,amssymb,booktabs,graphicx,longtable}",
+        r"\usepackage[hidelinks]{hyperref}",
+        r"\allowdisplaybreaks",
+        r"\title{scalingsym report: solvable models of neural scaling laws}",
+        rf"\author{{scalingsym {__version__}}}",
+        r"\date{\today}",
+        r"\begin{document}",
+        r"\maketitle",
+        r"\section*{Conventions}",
+        ("Latent data $x\\sim\\mathcal N(0,\\Lambda)$, $\\Lambda=\\mathrm{diag}(\\lambda_k)$, "
+         "$\\lambda_k=\\lambda_+k^{-(1+\\alpha)}$ on $k=1,\\dots,M$; linear teacher $y=w\\cdot x$, "
+         "$w_k\\sim\\mathcal N(0,\\sigma_w^2/M)$; $N$ random features $Ux$, $U_{jk}\\sim\\mathcal N(0,\\sigma_u^2/M)$; "
+         "$T$ training samples; objective $\\frac12\\sum(z-y)^2+\\frac\\gamma2\\|\\theta\\|^2$, "
+         "$\\bar\\gamma=\\gamma/(\\sigma_u^2/M)$; test loss $\\hat{\\mathcal L}=\\frac12\\mathbb E(z-y)^2$ per "
+         "output; $n=\\min(N,T)$, $m=\\max(N,T)$. Each equation carries a LaTeX comment with its source, regime "
+         "and whether it is exact or leading order. The gradient-flow sections use the conventions stated in "
+         "them."),
+    ]
+    if outcome.check_table is not None:
+        t = outcome.check_table
+        body += [
+            r"\section{Theory against simulation}",
+            (f"Deterministic-equivalent loss (B1, exact finite-$M$ sums) against a seeded Monte Carlo, "
+             f"{tex_escape(t.spectrum)}, {seeds} seeds $\\times$ 8 teachers per point; $z$ is the difference in "
+             "standard errors. A point agrees when $|\\Delta|\\le3\\,\\mathrm{s.e.}+2/\\min(N,T)\\cdot$theory."),
+            r"\begin{center}", t.to_latex(), r"\end{center}",
+        ]
+    if outcome.figures:
+        body.append(r"\section{Figures}")
+        for key, paths in outcome.figures.items():
+            body.append(_figure(paths["pdf"], out_dir, _CAPTIONS.get(key, tex_escape(key)), f"fig:{key}"))
+        body.append(r"\clearpage")
+    for d in outcome.derivations:
+        body.append(rf"\section{{{tex_escape(d.title)}}}")
+        body.append(rf"Derivation \texttt{{derivations/{tex_escape(d.name)}.py}}, {len(d.checks)} checks, "
+                    + ("all passed." if d.ok else r"\textbf{some failed}." if not d.error else r"\textbf{error}."))
+        if d.error:
+            tail = d.error.strip().splitlines()[-1]
+            body.append(r"\begin{verbatim}" + "\n" + tail.replace(r"\end{verbatim}", "") + "\n" + r"\end{verbatim}")
+            continue
+        body.append(d.latex)
+        if d.checks:
+            body.append(r"\subsection*{Checks}")
+            body.append(_checks_table(d))
+    if outcome.skipped:
+        body.append(r"\section*{Skipped derivations}")
+        body.append(r"\begin{itemize}")
+        body += [rf"\item \texttt{{{tex_escape(k)}}}: {tex_escape(v)}" for k, v in outcome.skipped.items()]
+        body.append(r"\end{itemize}")
+    body.append(r"\end{document}")
+    return "\n\n".join(body) + "\n"
