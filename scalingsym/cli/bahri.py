@@ -5,10 +5,8 @@ from __future__ import annotations
 import argparse
 import math
 
-import sympy as sp
-
 from ..core.errors import ParameterError
-from ..models.bahri import BahriModel
+from ..models.bahri import ALPHA_K_MAX, BahriModel
 from ..theory.bahri import duality, resolution_limited, variance_limited
 from . import emit
 from ._common import finite_or_none, size_arg
@@ -16,10 +14,10 @@ from ._common import finite_or_none, size_arg
 
 def _bahri(args: argparse.Namespace) -> dict:
     a = args.alpha_K
-    if not math.isfinite(a) or a <= 0:
-        raise ParameterError(f"--alpha-K must be a finite number > 0; got {a}")
+    if not math.isfinite(a) or not 0 < a <= ALPHA_K_MAX:
+        raise ParameterError(f"--alpha-K must be a number in (0, {ALPHA_K_MAX:g}]; got {a}")
     var = variance_limited()
-    res = resolution_limited(sp.nsimplify(a))
+    res = resolution_limited(a)
     res_sym = resolution_limited()
     model = BahriModel(a, args.S)
     P, D = args.P, args.D

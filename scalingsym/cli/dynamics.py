@@ -50,8 +50,10 @@ def _dynamics(args: argparse.Namespace) -> dict:
 
 
 def _ex(x) -> dict:
-    x = sp.nsimplify(x)
-    return {"exact": str(x), "float": float(x)}
+    """``{"exact": str, "float": float}``; ``exact`` is None where the value carries a float (not exact)."""
+    x = x if isinstance(x, sp.Basic) else sp.Rational(x) if isinstance(x, int) else sp.Float(x)
+    exact = None if x.atoms(sp.Float) else str(x)
+    return {"exact": exact, "float": float(x)}
 
 
 def _compute_optimal(args: argparse.Namespace) -> dict:

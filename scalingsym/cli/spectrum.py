@@ -11,8 +11,8 @@ from . import emit
 
 
 def _spectrum(args: argparse.Namespace) -> dict:
-    if args.n_boot < 0:
-        raise ParameterError(f"--n-boot must be an integer >= 0; got {args.n_boot}")
+    if not 0 <= args.n_boot <= 100_000:
+        raise ParameterError(f"--n-boot must be an integer in [0, 100000]; got {args.n_boot}")
     if not 0 < args.confidence < 1:
         raise ParameterError(f"--confidence must be in (0, 1); got {args.confidence}")
     fit_range = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 
 import mpmath
 
@@ -11,7 +12,7 @@ from ..core.parsing import parse_spectrum
 from ..models.ridge import RandomFeatureRidge
 from ..simulate.ridge import simulate_ridge
 from . import emit
-from ._common import check_precision, finite_or_none, mp_str, size_arg
+from ._common import check_precision, count_arg, finite_or_none, mp_str, ridge_arg, seed_arg, size_arg
 
 
 def _loss(args: argparse.Namespace) -> dict:
@@ -19,12 +20,14 @@ def _loss(args: argparse.Namespace) -> dict:
     model = RandomFeatureRidge(spec)
     check_precision(args.precision)
     if args.precision:
-        sol = model.solve_mp(args.N, args.T, args.ridge, dps=args.precision)
+        sol, digits = model.solve_mp_verified(args.N, args.T, args.ridge, args.precision)
         out = {
-            key: mp_str(getattr(sol, key), args.precision)
+            key: mp_str(getattr(sol, key), max(1, digits.get(key, args.precision)))
             for key in ("loss", "rho", "d1", "d2", "bias", "variance", "gamma_bar")
         }
         out["precision"] = args.precision
+        # each value is printed with the digits that agree with a solve at more guard digits
+        out["verified_digits"] = digits
     else:
         sol = model.solve(args.N, args.T, args.ridge)
         keys = ("loss", "rho", "d1", "d2", "bias", "variance", "gamma_bar")
@@ -50,8 +53,8 @@ def _simulate(args: argparse.Namespace) -> dict:
     spec = parse_spectrum(args.spectrum)
     for name in ("N", "T"):
         v = getattr(args, name)
-        if v != int(v) or v <= 0:
-            raise ParameterError(f"{name} must be a positive integer for a simulation; got {v}")
+        if not math.isfinite(v) or v != int(v) or v <= 0:
+            raise ParameterError(f"{name} must be a positive integer (finite) for a simulation; got {v}")
     res = simulate_ridge(
         spec, int(args.N), int(args.T), args.ridge, seeds=args.seeds, seed=args.seed,
         teachers=args.teachers, quiet=args.quiet,
@@ -79,8 +82,8 @@ def register(sub) -> None:
     p.add_argument("--spectrum", required=True, help='e.g. "powerlaw(alpha=1, M=1000)"')
     p.add_argument("--N", type=size_arg, required=True, help="number of features (inf allowed)")
     p.add_argument("--T", type=size_arg, required=True, help="number of training samples (inf allowed)")
-    p.add_argument("--ridge", type=float, default=0.0, help="ridge gamma >= 0 (default 0)")
-    p.add_argument("--precision", type=int, default=None, help="significant digits (mpmath)")
+    p.add_argument("--ridge", type=ridge_arg, default=0.0, help="ridge gamma >= 0 (default 0)")
+    p.add_argument("--precision", type=int, default=None, help="significant digits (mpmath), 5..1000")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=_loss)
 
@@ -88,10 +91,10 @@ def register(sub) -> None:
     p.add_argument("--spectrum", required=True)
     p.add_argument("--N", type=size_arg, required=True)
     p.add_argument("--T", type=size_arg, required=True)
-    p.add_argument("--ridge", type=float, default=0.0)
-    p.add_argument("--seeds", type=int, default=16, help="independent draws (default 16)")
-    p.add_argument("--seed", type=int, default=0, help="seed of numpy.random.default_rng")
-    p.add_argument("--teachers", type=int, default=8, help="teacher vectors per draw (default 8)")
+    p.add_argument("--ridge", type=ridge_arg, default=0.0)
+    p.add_argument("--seeds", type=count_arg, default=16, help="independent draws (default 16)")
+    p.add_argument("--seed", type=seed_arg, default=0, help="seed of numpy.random.default_rng, in [0, 2**63)")
+    p.add_argument("--teachers", type=count_arg, default=8, help="teacher vectors per draw (default 8)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_simulate)

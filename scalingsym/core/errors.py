@@ -31,15 +31,44 @@ class ConvergenceError(ScalingSymError, RuntimeError):
     """A root solve or series did not converge."""
 
 
+class ResourceError(ParameterError):
+    """Work refused up front because its estimated memory or time exceeds the budget."""
+
+
 class SpectrumParseError(ParameterError):
     """A spectrum string or expression could not be parsed safely."""
 
 
+def _is_real_scalar(v: Any) -> bool:
+    """A real number of any library (int, float, numpy, mpmath, sympy, Fraction); not str, bool or complex."""
+    if isinstance(v, (str, bytes, bool, np.bool_, complex, np.complexfloating)) or v is None:
+        return False
+    if getattr(v, "imag", 0) not in (0, None) and not hasattr(v, "is_real"):
+        return False
+    if hasattr(v, "is_real") and v.is_real is not True:
+        return False
+    try:
+        float(v)
+    except (TypeError, ValueError, OverflowError):
+        return False
+    return True
+
+
 def _as_float_array(name: str, value: Any) -> np.ndarray:
+    """``value`` as a float64 array: real numbers only (no strings, complex, booleans, None or empty arrays)."""
+    shown = repr(value) if len(repr(value)) <= 80 else repr(value)[:77] + "..."
+    raw = np.asarray(value, dtype=object) if not isinstance(value, np.ndarray) else value
+    if raw.dtype.kind in "OUSVb" or raw.dtype.kind == "c":
+        flat = raw.ravel().tolist() if raw.dtype == object else [raw.dtype.kind]
+        ok = raw.dtype == object and all(_is_real_scalar(v) for v in flat)
+        if not ok:
+            raise ParameterError(f"{name} must be a real number or an array of real numbers; got {shown}")
     try:
         arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ParameterError(f"{name} must be a number or an array of numbers; got {value!r}") from exc
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise ParameterError(f"{name} must be a real number or an array of real numbers; got {shown}") from exc
+    if arr.size == 0:
+        raise ParameterError(f"{name} must not be empty")
     return arr
 
 
@@ -65,6 +94,22 @@ def check_ridge(name: str, value: Any) -> Any:
         shown = value if np.ndim(value) == 0 else arr[bad].ravel()[0]
         raise ParameterError(f"{name} must be a finite number >= 0; got {shown}")
     return float(arr) if arr.ndim == 0 else arr
+
+
+#: the range of mpmath precisions (significant digits) the toolkit accepts
+MIN_PRECISION, MAX_PRECISION = 5, 1000
+
+
+def check_precision(dps: Any, name: str = "precision") -> int:
+    """An mpmath precision in significant digits: an integer in ``[MIN_PRECISION, MAX_PRECISION]``."""
+    ok = isinstance(dps, (int, np.integer)) and not isinstance(dps, bool)
+    if isinstance(dps, float) and math.isfinite(dps) and dps == int(dps):
+        ok, dps = True, int(dps)
+    if not ok or not MIN_PRECISION <= int(dps) <= MAX_PRECISION:
+        raise ParameterError(
+            f"{name} must be an integer number of digits in [{MIN_PRECISION}, {MAX_PRECISION}]; got {dps!r}"
+        )
+    return int(dps)
 
 
 def is_inf(x: Any) -> bool:

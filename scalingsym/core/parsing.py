@@ -1,29 +1,45 @@
-"""Spectrum strings: ``powerlaw(...)``, ``custom(expr=...)`` and ``file(path)`` to a :class:`Spectrum`.
+"""Spectrum and task strings, parsed without evaluating Python code.
+
+Spectrum strings become a :class:`~scalingsym.core.spectra.Spectrum`:
 
 * ``powerlaw(alpha=1, M=1000, lambda_plus=1)`` (``M=inf`` allowed),
 * ``custom(expr="k**-2*log(k+1)**2", M=inf)`` (the expression goes through the safe parser,
   :func:`scalingsym.core.expressions.parse_expression`),
 * ``file(path)`` or ``file("path")``: a ``.npy`` or text list of eigenvalues.
 
+Task strings become a :class:`~scalingsym.core.tasks.Task` (teacher-weight variances ``w2_k``) for a given
+spectrum (:func:`parse_task`):
+
+* ``isotropic``: ``w2_k = 1`` (MRS, Zhang);
+* ``power(nu=...)``: ``w2_k = k^-nu``;
+* ``source(a=...)``: task power ``lambda_k w2_k = k^-a`` (the source-condition convention of Bordelon et al.);
+* ``custom(expr="...")``: ``w2_k`` as an expression in ``k``;
+* ``file(path)``: ``w2_k`` for ``k = 1..M`` from a ``.npy`` or text file.
+
 Examples
 --------
 >>> parse_spectrum("powerlaw(alpha=1, M=1000)").describe()
 'powerlaw(alpha=1, M=1000, lambda_plus=1)'
+>>> parse_task("source(a=3)", parse_spectrum("powerlaw(alpha=1, M=inf)")).describe()  # w2_k = k^-(3-2)
+'power(nu=1)'
 """
 
 from __future__ import annotations
 
 import ast
 import math
-from pathlib import Path
 
 import numpy as np
+import sympy as sp
 
-from .errors import SpectrumParseError
-from .expressions import parse_expression
-from .spectra import ArraySpectrum, ExprSpectrum, PowerLaw
+from . import symbols as S
+from .errors import ParameterError, SpectrumParseError
+from .expressions import parse_expression, parse_tree
+from .files import read_values
+from .spectra import ArraySpectrum, ExprSpectrum, PowerLaw, Spectrum
+from .tasks import Task
 
-__all__ = ["load_spectrum_file", "parse_expression", "parse_spectrum"]
+__all__ = ["load_spectrum_file", "parse_expression", "parse_spectrum", "parse_task"]
 
 
 def _literal(node: ast.AST, key: str):
@@ -52,6 +68,8 @@ def parse_spectrum(text: str):
     """Build a :class:`~scalingsym.core.spectra.Spectrum` from a spectrum string (see module docstring)."""
     if not isinstance(text, str) or not text.strip():
         raise SpectrumParseError("spectrum must be a non-empty string such as 'powerlaw(alpha=1, M=1000)'")
+    if len(text) > 2000:
+        raise SpectrumParseError(f"spectrum is longer than 2000 characters ({len(text)})")
     stripped = text.strip()
     if stripped.startswith("file(") and stripped.endswith(")"):
         inner = stripped[5:-1].strip()
@@ -60,11 +78,7 @@ def parse_spectrum(text: str):
         if len(inner) >= 2 and inner[0] == inner[-1] and inner[0] in "'\"":
             inner = inner[1:-1]
         return load_spectrum_file(inner)
-    try:
-        tree = ast.parse(stripped, mode="eval")
-    except SyntaxError as exc:
-        raise SpectrumParseError(f"cannot parse spectrum {text!r}: {exc.msg}") from None
-    call = tree.body
+    call = parse_tree(stripped, "spectrum")
     if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Name):
         raise SpectrumParseError(
             f"spectrum must look like powerlaw(...), custom(expr=..., M=...) or file(path); got {text!r}"
@@ -98,15 +112,110 @@ def parse_spectrum(text: str):
 
 
 def load_spectrum_file(path: str):
-    """Read eigenvalues from a ``.npy`` file or a whitespace/comma separated text file."""
-    p = Path(path)
-    if not p.is_file():
-        raise SpectrumParseError(f"spectrum file not found: {path}")
+    """Read eigenvalues from a ``.npy`` file or a whitespace/comma separated text file (size-checked first)."""
     try:
-        if p.suffix == ".npy":
-            values = np.load(p, allow_pickle=False)
-        else:
-            values = np.array(p.read_text().replace(",", " ").split(), dtype=np.float64)
-    except (ValueError, OSError) as exc:
-        raise SpectrumParseError(f"cannot read eigenvalues from {path}: {exc}") from None
+        values = read_values(path, "spectrum file")
+    except ParameterError as exc:
+        raise SpectrumParseError(str(exc)) from None
     return ArraySpectrum(values, name=f"file({path})")
+
+
+def _call(text: str, what: str) -> tuple[str, list, dict]:
+    """``kind(args..., key=value...)`` parsed into ``(kind, positional literals, keyword literals)``."""
+    node = parse_tree(text, what)
+    if isinstance(node, ast.Name):
+        return node.id, [], {}
+    if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
+        raise SpectrumParseError(f"{what} must look like name(key=value, ...); got {text!r}")
+    kwargs = {kw.arg: _literal(kw.value, kw.arg or "?") for kw in node.keywords}
+    if None in kwargs:
+        raise SpectrumParseError(f"** arguments are not allowed in a {what}")
+    return node.func.id, [_literal(a, "path") for a in node.args], kwargs
+
+
+def _power_of_k(expr: sp.Expr) -> sp.Expr | None:
+    """``e`` when ``expr`` is exactly ``k**e`` (unit prefactor), else None."""
+    coeff, expo = sp.powsimp(sp.expand_power_base(expr, force=True), force=True).as_coeff_exponent(S.k)
+    if coeff == 1 and not expo.free_symbols and expo.is_real:
+        return expo
+    return None
+
+
+def _task_from_expr(w2: sp.Expr, spec: Spectrum | None, text: str) -> Task:
+    expo = _power_of_k(w2)
+    if expo is not None:
+        return Task.power(float(-expo))
+    if spec is None or not spec.finite:
+        raise SpectrumParseError(
+            f"task {text!r}: w2_k = {w2} is not a pure power k**(-nu); such a task needs a finite spectrum (M < inf)"
+        )
+    k = np.arange(1, int(spec.M) + 1, dtype=np.float64)
+    values = np.asarray(sp.lambdify(S.k, w2, modules=["scipy", "numpy"])(k), dtype=np.float64) * np.ones_like(k)
+    if not np.all(np.isfinite(values)) or np.any(values < 0):
+        raise SpectrumParseError(f"task {text!r}: w2_k must be finite and >= 0 for k = 1..{int(spec.M)}")
+    return Task.array(values)
+
+
+def parse_task(text: str, spectrum: Spectrum | None = None) -> Task:
+    """Build a :class:`~scalingsym.core.tasks.Task` from a task string (see the module docstring).
+
+    ``source(a=...)`` and expressions that are not a pure power of ``k`` need the spectrum: for a power-law
+    spectrum ``lambda_k = lambda_+ k^-b`` the source task is ``power(nu=a-b)`` (the constant ``lambda_+`` is an
+    overall scale of the task power); otherwise the spectrum must be finite and ``w2_k`` is tabulated exactly.
+    """
+    if isinstance(text, Task):
+        return text
+    if not isinstance(text, str) or not text.strip():
+        raise SpectrumParseError("task must be a non-empty string such as 'isotropic' or 'power(nu=0.5)'")
+    stripped = text.strip()
+    if stripped.startswith("file(") and stripped.endswith(")"):
+        inner = stripped[5:-1].strip().removeprefix("path=").strip()
+        if len(inner) >= 2 and inner[0] == inner[-1] and inner[0] in "'\"":
+            inner = inner[1:-1]
+        try:
+            values = read_values(inner, "task file")
+        except ParameterError as exc:
+            raise SpectrumParseError(str(exc)) from None
+        if spectrum is not None and spectrum.finite and values.size != int(spectrum.M):
+            raise SpectrumParseError(
+                f"task file {inner} has {values.size} values; the spectrum has M = {int(spectrum.M)}"
+            )
+        return Task.array(values)
+    kind, args, kwargs = _call(stripped, "task")
+    if kind == "isotropic":
+        if args or kwargs:
+            raise SpectrumParseError("isotropic takes no arguments")
+        return Task.isotropic()
+    if kind == "power":
+        if args or set(kwargs) != {"nu"}:
+            raise SpectrumParseError(f"power takes one argument nu: power(nu=...); got {text!r}")
+        return Task.power(_number(kwargs["nu"], "nu"))
+    if kind == "source":
+        if args or set(kwargs) != {"a"}:
+            raise SpectrumParseError(f"source takes one argument a: source(a=...); got {text!r}")
+        a = _number(kwargs["a"], "a")
+        if not math.isfinite(a):
+            raise SpectrumParseError(f"a must be a finite number; got {a}")
+        if spectrum is None:
+            raise SpectrumParseError("source(a=...) is relative to the spectrum: give the spectrum too")
+        lam = spectrum.lam_expr
+        if lam is None:
+            if not spectrum.finite:
+                raise SpectrumParseError("source(a=...) needs a spectrum given by an expression or a finite one")
+            ev = spectrum.eigenvalues()
+            k = np.arange(1, ev.size + 1, dtype=np.float64)
+            return Task.array(k ** (-a) / ev)
+        return _task_from_expr(sp.simplify(S.k ** (-sp.nsimplify(a)) / lam) * _scale_of(lam), spectrum, text)
+    if kind == "custom":
+        if args:
+            kwargs.setdefault("expr", args[0])
+        if set(kwargs) != {"expr"} or not isinstance(kwargs["expr"], str):
+            raise SpectrumParseError('custom takes expr="..." (a quoted expression in k)')
+        return _task_from_expr(parse_expression(kwargs["expr"]), spectrum, text)
+    raise SpectrumParseError(f"unknown task kind {kind!r}; use isotropic, power, source, custom or file")
+
+
+def _scale_of(lam: sp.Expr) -> sp.Expr:
+    """The constant prefactor of ``lam`` (so that ``source`` fixes the *shape* of the task power)."""
+    coeff, _ = sp.powsimp(sp.expand_power_base(lam, force=True), force=True).as_coeff_exponent(S.k)
+    return coeff if coeff.is_positive and not coeff.free_symbols else sp.Integer(1)

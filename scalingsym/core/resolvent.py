@@ -34,7 +34,7 @@ import numpy as np
 import sympy as sp
 
 from . import symbols as S
-from .errors import ConvergenceError, ParameterError
+from .errors import ConvergenceError, ParameterError, check_size
 from .spectra import Spectrum
 
 #: relative tolerance on rho of the float64 solver
@@ -59,24 +59,32 @@ def self_consistent_equation(normalised: bool = False) -> sp.Eq:
 
 
 def _positive_count(spec: Spectrum) -> float:
-    if not spec.finite:
-        return math.inf
-    return float(np.count_nonzero(spec.eigenvalues() > 0))
+    return spec.positive_count()
 
 
-def _rho_lower(spec: Spectrum, n: np.ndarray) -> np.ndarray:
-    """A rho with ``d1(rho) > n`` for each ``n`` below the number of positive modes."""
-    if spec.finite:
+def _rho_lower(spec: Spectrum, n: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """A rho with ``d1(rho) > n`` for each ``n`` below the number of positive modes.
+
+    A stored finite list gives it in closed form (``d1 >= Mp - rho sum 1/lambda``). Otherwise the search
+    steps down from ``hi`` by factors of ``10^4`` with the spectrum's own sums, so that nothing of size
+    ``n`` or ``M`` is materialised (cost independent of both).
+    """
+    if spec.finite and getattr(spec, "_values", None) is not None:
         lam = spec.eigenvalues()
         lam = lam[lam > 0]
-        inv = float(np.sum(1.0 / lam))
-        # d1 >= Mp - rho * sum(1/lam)
-        return (lam.size - n) / (2.0 * inv)
-    # d1(rho) >= #{lambda_k >= rho} / 2 ; take the (2n+2)-th largest of the first 2n+2 eigenvalues
-    kmax = int(np.max(2 * np.ceil(n) + 2))
-    lam = np.sort(spec.eigenvalues(kmax))[::-1]
-    idx = (2 * np.ceil(n) + 2).astype(np.int64) - 1
-    return lam[idx] * 0.999
+        return (lam.size - n) / (2.0 * float(np.sum(1.0 / lam)))
+    lo = np.array(hi, dtype=np.float64)
+    todo = np.ones(n.size, dtype=bool)
+    for _ in range(80):
+        lo[todo] *= 1e-4
+        if np.any(lo[todo] < 1e-300):
+            raise ConvergenceError(
+                f"no bracket for d1(rho) = n below rho = 1e-300 for {spec.describe()} (n = {n[todo].max():g})"
+            )
+        todo[todo] = spec.sums(lo[todo], 1, 1) <= n[todo]
+        if not np.any(todo):
+            return lo
+    raise ConvergenceError("no bracket for d1(rho) = n")  # pragma: no cover - 80 steps reach 1e-320
 
 
 def ridgeless_rho(spec: Spectrum, n: Any) -> np.ndarray:
@@ -95,8 +103,9 @@ def ridgeless_rho(spec: Spectrum, n: Any) -> np.ndarray:
     if np.any(todo):
         nn, inv = np.unique(n_arr[todo], return_inverse=True)  # one solve per distinct n
         tr = spec.trace()
-        lo = np.log(_rho_lower(spec, nn))
-        hi = np.log(2.0 * tr / nn)
+        hi_r = 2.0 * tr / nn
+        lo = np.log(_rho_lower(spec, nn, hi_r))
+        hi = np.log(hi_r)
 
         def G(x, i):
             r = np.exp(x)
@@ -178,6 +187,9 @@ def solve_rho(spec: Spectrum, s: Any, N: Any, T: Any) -> np.ndarray:
     numpy.ndarray
         ``rho`` (``0`` where ``s = 0`` and ``min(N, T)`` reaches the number of positive modes).
     """
+    check_size("N", N, allow_inf=True)
+    check_size("T", T, allow_inf=True)
+    check_regulariser(s)
     s_a, N_a, T_a = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (s, N, T)))
     shape = s_a.shape
     s_a, N_a, T_a = s_a.ravel(), N_a.ravel(), T_a.ravel()
@@ -327,8 +339,14 @@ def ridgeless_rho_mp(spec: Spectrum, n: Any):
     x = _newton_polish_mp(G0, _float_seed(lambda v: ridgeless_rho(_seed_spectrum(spec), v), n), increasing=False)
     if x is not None:
         return mpmath.exp(x)
-    lo = mpmath.log(mpmath.mpf(float(_rho_lower(spec, np.array([float(n)]))[0])))
     hi = mpmath.log(2 * spec.trace_mp() / n)
+    lo = hi
+    for _ in range(400):  # steps of 10^-4 with the mpmath sums: nothing of size n or M is materialised
+        lo -= mpmath.log(10**4)
+        if spec.sums_mp(mpmath.exp(lo), 1, 1) > n:
+            break
+    else:
+        raise ConvergenceError(f"no bracket for d1(rho) = n = {mpmath.nstr(n, 6)} for {spec.describe()}")
 
     def G(x):
         r = mpmath.exp(x)

@@ -39,6 +39,7 @@ import numpy as np
 import sympy as sp
 
 from . import symbols as S
+from .budget import require_memory
 from .errors import ParameterError
 from .tasks import Task
 
@@ -73,6 +74,22 @@ def _scaled_hurwitz(s: np.ndarray, a: np.ndarray) -> np.ndarray:
         poch = poch * (s + 2 * j - 1) * (s + 2 * j)
         apow = apow / (a * a)
     return out
+
+
+def _finite_scaled_zeta_near_one(s: float, a: np.ndarray, M: float) -> np.ndarray:
+    """``a^s sum_{k=a}^{M} k^-s`` for ``s`` within ``1e-3`` of 1, where the two Hurwitz terms cancel.
+
+    Evaluated with mpmath at 40 digits (``zeta(s, a) - zeta(s, M + 1)``; ``digamma`` at ``s = 1``), which
+    absorbs the cancellation; only the rare near-1 exponents take this path.
+    """
+    out = np.empty(a.size)
+    with mpmath.workdps(40):
+        sm, b = mpmath.mpf(s), mpmath.mpf(M) + 1
+        for j, aj in enumerate(a.ravel()):
+            am = mpmath.mpf(aj)
+            diff = mpmath.digamma(b) - mpmath.digamma(am) if sm == 1 else mpmath.zeta(sm, am) - mpmath.zeta(sm, b)
+            out[j] = float(am**sm * diff)
+    return out.reshape(a.shape)
 
 
 def _scaled_hurwitz_mp(s, a):
@@ -122,6 +139,12 @@ class Spectrum(ABC):
     def lam_expr(self) -> sp.Expr | None:
         """``lambda_k`` as a sympy expression in :data:`scalingsym.core.symbols.k`, if there is one."""
         return None
+
+    def positive_count(self) -> float:
+        """The number of positive eigenvalues (``inf`` for an infinite spectrum), without materialising them."""
+        if not self.finite:
+            return math.inf
+        return float(np.count_nonzero(self._all > 0))
 
     @abstractmethod
     def describe(self) -> str:
@@ -230,9 +253,12 @@ class Spectrum(ABC):
 
     def _sums_np(self, rho: np.ndarray, p: int, q: int, task: Task) -> np.ndarray:
         lam = self._all
-        if np.any(rho == 0) and q > p and np.any(lam == 0):
-            raise ParameterError("rho = 0 with a zero eigenvalue makes the sum undefined")
         w = task.weights_np(np.arange(1, lam.size + 1))
+        if p == 0 and q > 0 and np.any(rho == 0) and np.any(lam == 0):
+            raise ParameterError("rho = 0 with a zero eigenvalue makes the sum undefined")
+        if p > 0:  # a zero mode contributes 0 (never 0/0): leave it out
+            pos = lam > 0
+            lam, w = lam[pos], w[pos]
         return self._direct_np(rho, lam, w, p, q)
 
     def _sums_mp(self, rho, p: int, q: int, task: Task):
@@ -282,20 +308,25 @@ def _em_order(dps: int, dist: float) -> int:
     The ``j``-th correction is about ``2 (2j-1)! / (2 pi dist)^(2j)`` relative to the summand.
     """
     target = -(dps + 8) * math.log(10.0)
-    for n in range(2, 400, 2):
+    for n in range(2, 4000, 2):
         if math.lgamma(n) + math.log(2.0) - n * math.log(2 * math.pi * dist) < target:
             return n + 2
     raise ParameterError("Euler-Maclaurin head too short for this precision")  # pragma: no cover
 
 
 # -------------------------------------------------------------------------------------------------
+#: the smallest exponent of an infinite power law: the sums grow like 1/alpha and their float64 and mpmath
+#: representations lose about log10(1/alpha) digits, so below it the spectrum is refused (use a finite M)
+ALPHA_MIN_INF = 1e-4
+
+
 class PowerLaw(Spectrum):
     """``lambda_k = lambda_plus * k^-(1+alpha)`` for ``k = 1..M`` (``M`` may be ``inf``).
 
     Parameters
     ----------
     alpha : float
-        Exponent; ``> 0`` (needed for ``M = inf``; a finite ``M`` also accepts ``alpha > -1``).
+        Exponent; ``>= 1e-4`` for ``M = inf`` (:data:`ALPHA_MIN_INF`); a finite ``M`` accepts any ``alpha > -1``.
     M : int or float
         Number of modes, a positive integer or ``inf``.
     lambda_plus : float
@@ -313,8 +344,8 @@ class PowerLaw(Spectrum):
         M = float(M)
         if math.isnan(M) or M <= 0 or (not math.isinf(M) and M != int(M)):
             raise ParameterError(f"M must be a positive integer or inf; got {M}")
-        if not math.isfinite(alpha) or alpha <= -1 or (math.isinf(M) and alpha <= 0):
-            rng = "> 0 when M = inf" if math.isinf(M) else "> -1"
+        if not math.isfinite(alpha) or alpha <= -1 or (math.isinf(M) and alpha < ALPHA_MIN_INF):
+            rng = f">= {ALPHA_MIN_INF:g} when M = inf" if math.isinf(M) else "> -1"
             raise ParameterError(f"alpha must be a finite number {rng}; got {alpha}")
         if not math.isfinite(lambda_plus) or lambda_plus <= 0:
             raise ParameterError(f"lambda_plus must be a finite number > 0; got {lambda_plus}")
@@ -329,12 +360,16 @@ class PowerLaw(Spectrum):
         M = "inf" if math.isinf(self.M) else str(int(self.M))
         return f"powerlaw(alpha={self.alpha:g}, M={M}, lambda_plus={self.lambda_plus:g})"
 
+    def positive_count(self) -> float:
+        return self.M
+
     def eigenvalues(self, count: int | None = None) -> np.ndarray:
         if count is None:
             if not self.finite:
                 raise ParameterError("an infinite spectrum needs a count")
             count = int(self.M)
         count = int(min(count, self.M))
+        require_memory(16.0 * count, f"the list of {count} eigenvalues of {self.describe()}")
         return self.lambda_plus * np.arange(1, count + 1, dtype=np.float64) ** (-self.beta)
 
     def eigenvalue_mp(self, k: int):
@@ -408,8 +443,9 @@ class PowerLaw(Spectrum):
         K = self._head_size(rho, q)
         if np.any(np.isinf(K)) or np.max(K) > 5e7:
             raise ParameterError(
-                "rho is too small for a float64 evaluation of this infinite spectrum "
-                f"(needs more than 5e7 exact head terms); rho = {rho.min():g}"
+                f"rho = {rho.min():g} is too small for the float64 sums of {self.describe()}: the exact head would "
+                f"need {float(np.max(K)):.3g} terms (the limit is 5e7, reached near min(N, T) ~ 1e7); the mpmath path "
+                "(--precision, RandomFeatureRidge.solve_mp), whose cost does not grow as rho -> 0, has no such limit"
             )
         out = np.zeros(rho.size)
         order = np.argsort(K)
@@ -430,7 +466,8 @@ class PowerLaw(Spectrum):
             for i in range(first, Ks.size, step):
                 rr = rs[i : i + step, None]
                 mask = k[None, :] <= Ks[i : i + step, None]
-                term = wl / (lam + rr) ** q if q else np.broadcast_to(wl, (rr.shape[0], k.size))
+                with np.errstate(over="ignore"):
+                    term = wl / (lam + rr) ** q if q else np.broadcast_to(wl, (rr.shape[0], k.size))
                 out[order[i : i + step]] += np.where(mask, term, 0.0).sum(axis=1)
         tail = K < self.M
         if np.any(tail):
@@ -448,17 +485,21 @@ class PowerLaw(Spectrum):
         i = 0
         while True:
             s_i = (p + i) * self.beta + nu
-            Z = _scaled_hurwitz(np.full_like(a, s_i), a)
-            if self.finite:
-                b = self.M + 1.0
-                with np.errstate(under="ignore"):
-                    Z = Z - np.exp(s_i * np.log(a / b)) * _scaled_hurwitz(np.full_like(a, s_i), np.full_like(a, b))
+            if self.finite and abs(s_i - 1.0) < 1e-3:
+                Z = _finite_scaled_zeta_near_one(s_i, a, self.M)
+            else:
+                Z = _scaled_hurwitz(np.full_like(a, s_i), a)
+                if self.finite:
+                    b = self.M + 1.0
+                    with np.errstate(under="ignore"):
+                        Z = Z - np.exp(s_i * np.log(a / b)) * _scaled_hurwitz(np.full_like(a, s_i), np.full_like(a, b))
             term = coef * L**i * Z
             total += term
             if q == 0 or i > 400:
                 break
-            # remaining terms are bounded by a geometric series with ratio L <= 1/2
-            bound = abs(coef) * (i + q + 1) * L ** (i + 1) * (a / (s_i - 1) + 1.5) * 4
+            # Z = sum_k (k/a)^-s_i decreases in s_i, so every later term is below coef L^j Z (L <= 1/2):
+            # the rest is bounded by a geometric series
+            bound = abs(coef) * (i + q + 1) * L ** (i + 1) * np.abs(Z) * 4
             if np.all(bound <= 1e-17 * np.abs(total)):
                 break
             i += 1
@@ -507,9 +548,12 @@ class PowerLaw(Spectrum):
         A = q - p + (1 - nu_) / beta
         if (abs(A - round(float(A))) < 1e-12 and round(float(A)) <= 0) or abs(q - A) < 1e-12:
             return None
-        shrink = min(1.0, math.sin(math.pi / float(beta)))
-        # K so that about 30 Taylor coefficients suffice
-        K = max(16, math.ceil(math.exp(((dps + 8) * math.log(10.0) + math.lgamma(31)) / 30) / (2 * math.pi * shrink)))
+        # the summand's poles sit at k = (c/rho)^(1/beta) e^(+-i pi/beta): off the principal sheet for beta <= 1
+        shrink = 1.0 if float(beta) <= 1 else min(1.0, math.sin(math.pi / float(beta)))
+        # K so that about m Taylor coefficients suffice; m grows with the precision so that K stays small
+        m_ = max(30, (dps + 8) // 2)
+        K = math.exp(((dps + 8) * math.log(10.0) + math.lgamma(m_ + 1)) / m_) / (2 * math.pi * shrink)
+        K = max(16, math.ceil(K))
         n = _em_order(dps, K * shrink)
         Mi = int(self.M) if self.finite else None
         if Mi is not None and Mi <= K + 2 * n:
@@ -607,10 +651,21 @@ class PowerLaw(Spectrum):
         i = 0
         while True:
             s_i = (p + i) * beta + nu
-            Z = _scaled_hurwitz_mp(s_i, a)
-            if self.finite:
+            if self.finite and abs(s_i - 1) < mpmath.mpf("0.01"):
+                # the two Hurwitz terms cancel near s = 1 (a pole of each): mpmath's zeta at guard digits, digamma at 1
                 b = mpmath.mpf(self.M + 1)
-                Z -= (a / b) ** s_i * _scaled_hurwitz_mp(s_i, b)
+                guard = 20 + (0 if s_i == 1 else int(-mpmath.log10(abs(s_i - 1))))
+                with mpmath.extradps(guard):
+                    if s_i == 1:
+                        diff = mpmath.digamma(b) - mpmath.digamma(a)
+                    else:
+                        diff = mpmath.zeta(s_i, a) - mpmath.zeta(s_i, b)
+                    Z = +(a**s_i * diff)
+            else:
+                Z = _scaled_hurwitz_mp(s_i, a)
+                if self.finite:
+                    b = mpmath.mpf(self.M + 1)
+                    Z -= (a / b) ** s_i * _scaled_hurwitz_mp(s_i, b)
             term = coef * L**i * Z
             total += term
             if q == 0 or abs(term) <= eps * abs(total):
@@ -660,7 +715,7 @@ class ArraySpectrum(Spectrum):
 @lru_cache(maxsize=64)
 def _em_derivatives(expr: sp.Expr, p: int, q: int, nu: float, orders: tuple[int, ...]):
     f = (S.k ** (-sp.nsimplify(nu)) if nu else 1) * expr**p / (expr + S.rho) ** q
-    return [sp.lambdify((S.k, S.rho), sp.diff(f, S.k, o), "numpy") for o in orders]
+    return [sp.lambdify((S.k, S.rho), sp.diff(f, S.k, o), ["scipy", "numpy"]) for o in orders]
 
 
 class ExprSpectrum(Spectrum):
@@ -687,7 +742,8 @@ class ExprSpectrum(Spectrum):
 
             source = source or expr
             expr = parse_expression(expr)
-        expr = sp.sympify(expr)
+        if not isinstance(expr, sp.Basic):
+            raise ParameterError(f"spectrum expression must be a string or a sympy expression; got {expr!r}")
         extra = expr.free_symbols - {S.k}
         if extra:
             raise ParameterError(
@@ -697,7 +753,7 @@ class ExprSpectrum(Spectrum):
         if math.isnan(M) or M <= 0 or (not math.isinf(M) and M != int(M)):
             raise ParameterError(f"M must be a positive integer or inf; got {M}")
         self.expr, self.M, self.source = expr, M, source or str(expr)
-        self._np = sp.lambdify(S.k, expr, "numpy")
+        self._np = sp.lambdify(S.k, expr, ["scipy", "numpy"])
         self._mp = sp.lambdify(S.k, expr, "mpmath")
         if self.finite:
             vals = self._all
@@ -734,12 +790,23 @@ class ExprSpectrum(Spectrum):
                 raise ParameterError("an infinite spectrum needs a count")
             count = int(self.M)
         count = int(min(count, self.M))
+        require_memory(24.0 * count, f"the list of {count} eigenvalues of {self.describe()}")
         k = np.arange(1, count + 1, dtype=np.float64)
-        out = np.asarray(self._np(k), dtype=np.float64) * np.ones_like(k)
+        try:
+            with np.errstate(all="ignore"):
+                out = np.asarray(self._np(k), dtype=np.float64) * np.ones_like(k)
+        except (TypeError, ValueError, OverflowError, ZeroDivisionError, AttributeError) as exc:
+            raise ParameterError(f"spectrum {self.source!r} cannot be evaluated at k = 1..{count}: {exc}") from None
         return out
 
     def eigenvalue_mp(self, k: int):
-        return mpmath.mpf(self._mp(mpmath.mpf(k)))
+        try:
+            v = self._mp(mpmath.mpf(k))
+        except (TypeError, ValueError, OverflowError, ZeroDivisionError) as exc:
+            raise ParameterError(f"spectrum {self.source!r} cannot be evaluated at k = {k}: {exc}") from None
+        if isinstance(v, mpmath.mpc) or not mpmath.isfinite(v):
+            raise ParameterError(f"spectrum {self.source!r} is not a finite real number at k = {k}")
+        return mpmath.mpf(v)
 
     # ----- M = inf: head + Euler-Maclaurin ------------------------------------------------------
     def _f_np(self, k, rho, p, q, nu):

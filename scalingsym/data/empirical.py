@@ -360,8 +360,8 @@ def empirical_spectrum(
     True
     """
     A = _check_matrix(X)
-    if int(n_boot) != n_boot or n_boot < 0:
-        raise ParameterError(f"n_boot must be an integer >= 0; got {n_boot}")
+    if isinstance(n_boot, bool) or int(n_boot) != n_boot or not 0 <= n_boot <= 100_000:
+        raise ParameterError(f"n_boot must be an integer in [0, 100000]; got {n_boot}")
     if not (0.0 < confidence < 1.0):
         raise ParameterError(f"confidence must be in (0, 1); got {confidence}")
     lam, V, mu = covariance_eigen(A)

@@ -35,8 +35,8 @@ from typing import Any
 import mpmath
 import sympy as sp
 
-from ..core.errors import ParameterError
-from ..core.expressions import parse_expression
+from ..core.errors import ConvergenceError, ParameterError, check_precision
+from ..core.expressions import parse_expression, to_sympy
 
 #: the pre-activation variable
 z = sp.Symbol("z", real=True)
@@ -142,10 +142,20 @@ def _gauss_expectation_mp(f: sp.Expr, v: Any, dps: int):
         def g(t):
             return fn(t) * mpmath.exp(-t * t / (2 * vv)) * norm
 
+        # a convergent Gaussian expectation has nothing left beyond 20 standard deviations (the weight is
+        # e^-200 there); an integrand that grows like e^(c z^2), c >= 1/(2v), does: refuse it as divergent
+        sd = mpmath.sqrt(vv)
+        try:
+            far = max(abs(g(sgn * r * sd)) * sd for sgn in (-1, 1) for r in (20, 40))
+        except (ZeroDivisionError, OverflowError, ValueError):  # pragma: no cover - singular integrand
+            far = mpmath.inf
+        if not mpmath.isfinite(far) or far > mpmath.mpf(10) ** (-40):
+            raise ParameterError(
+                f"the Gaussian expectation E[{f}] with z ~ N(0, {mpmath.nstr(vv, 6)}) diverges "
+                "(the integrand does not decay beyond 20 standard deviations)"
+            )
         val, err = mpmath.quad(g, [-mpmath.inf, 0, mpmath.inf], error=True, maxdegree=12)
         if not mpmath.isfinite(val) or err > mpmath.mpf(10) ** (-dps) * max(1, abs(val)):
-            from ..core.errors import ConvergenceError
-
             raise ConvergenceError(f"Gaussian expectation of {f} did not reach {dps} digits (error {err})")
         return +val
 
@@ -214,9 +224,7 @@ def gaussian_equivalence(
     >>> float(c.mu_star2 + c.mu_1**2) - 2 / math.pi * math.asin(2 / 3) < 1e-15
     True
     """
-    if int(precision) != precision or precision < 5:
-        raise ParameterError(f"precision must be an integer >= 5 digits; got {precision}")
-    precision = int(precision)
+    precision = check_precision(precision)
     if isinstance(activation, str):
         f = (
             activation_expr(name=activation)
@@ -225,7 +233,7 @@ def gaussian_equivalence(
         )
     else:
         f = activation_expr(expr=activation)
-    v = sp.nsimplify(variance)
+    v = to_sympy(variance, "variance")
     if not (v.is_real and v.is_finite and v > 0):
         raise ParameterError(f"variance must be a finite number > 0; got {variance}")
     moments = {"m0": f, "m1": z * f, "m2": f**2}

@@ -49,6 +49,11 @@ _L = sp.Function("L")
 _SOURCE = "Bahri et al. (arXiv 2102.06701) Sec. 2.3-2.4 mapped onto the random-feature ridge core (N=P, T=D)"
 
 
+#: the largest kernel exponent accepted (beyond it every eigenvalue past the first underflows float64 and the
+#: exact symbolic prefactor A^(1+alpha_K) is no longer cheap to simplify)
+ALPHA_K_MAX = 1000.0
+
+
 class BahriModel:
     """Bahri et al.'s teacher-student model as :class:`RandomFeatureRidge` (``N = P``, ``T = D``, ridgeless).
 
@@ -70,8 +75,8 @@ class BahriModel:
 
     def __init__(self, alpha_K: float, S: float = math.inf, task: Task | None = None) -> None:
         a = float(alpha_K)
-        if not math.isfinite(a) or a <= 0:
-            raise ParameterError(f"alpha_K must be a finite number > 0; got {alpha_K}")
+        if not math.isfinite(a) or not 0 < a <= ALPHA_K_MAX:
+            raise ParameterError(f"alpha_K must be a number in (0, {ALPHA_K_MAX:g}]; got {alpha_K}")
         self.alpha_K = a
         self.S = float(S)
         self.spectrum = PowerLaw(alpha=a, M=S)

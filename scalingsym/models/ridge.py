@@ -36,7 +36,7 @@ import numpy as np
 import sympy as sp
 
 from ..core import symbols as S
-from ..core.errors import ParameterError, check_ridge, check_size
+from ..core.errors import ParameterError, check_precision, check_ridge, check_size
 from ..core.fastsums import InterpolatedSpectrum
 from ..core.resolvent import solve_rho, solve_rho_mp
 from ..core.spectra import Spectrum
@@ -147,6 +147,12 @@ class RidgeSolution:
         return dict(self.__dict__)
 
 
+#: the largest normalised regulariser used in float64 (beyond it the loss is its gamma -> inf limit)
+_S_MAX = 1e300
+#: the largest relative error the float64 path accepts before it refuses a point
+_MAX_REL_ERR = 1e-9
+
+
 def _default_var(spec: Spectrum, value: float | None, name: str) -> float:
     if value is None:
         return 1.0 / spec.M if spec.finite else 1.0
@@ -215,9 +221,13 @@ class RandomFeatureRidge:
         T_ = np.asarray(check_size("T", T, allow_inf=True), dtype=np.float64)
         g_ = np.asarray(check_ridge("gamma", gamma), dtype=np.float64)
         N_, T_, g_ = np.broadcast_arrays(N_, T_, g_)
-        gb = g_ / self.u_var
+        with np.errstate(over="ignore"):
+            gb = g_ / self.u_var
         with np.errstate(invalid="ignore", over="ignore"):
             s = np.where(gb == 0, 0.0, gb / (N_ * T_))
+        # beyond float64's range the ridge has switched learning off: rho -> inf, loss -> its gamma -> inf limit
+        s = np.where(np.isfinite(s), s, _S_MAX)
+        s = np.minimum(s, _S_MAX)
         if np.any((gb > 0) & (s == 0)):
             raise ParameterError(
                 "gamma > 0 with N or T = inf makes gamma_bar/(N T) vanish; for a one-resource limit give the "
@@ -235,7 +245,8 @@ class RandomFeatureRidge:
         T_ = np.asarray(check_size("T", T, allow_inf=True), dtype=np.float64)
         s_ = np.asarray(check_ridge("s", s), dtype=np.float64)
         N_, T_, s_ = np.broadcast_arrays(N_, T_, s_)
-        with np.errstate(invalid="ignore"):
+        s_ = np.minimum(s_, _S_MAX)
+        with np.errstate(invalid="ignore", over="ignore"):
             gb = np.where(s_ == 0, 0.0, s_ * N_ * T_)
         g_ = gb * self.u_var if _gamma is None else _gamma
         rho = np.asarray(solve_rho(self.spectrum, s_, N_, T_), dtype=np.float64)
@@ -266,10 +277,38 @@ class RandomFeatureRidge:
             loss = np.where(peak, np.inf, loss)
             loss = np.where(pos, loss, 0.0)
             bias = np.where(pos, bias, 0.0)
+        # gamma -> inf: once every lambda_k / rho is below float64's resolution the model has learned nothing
+        # and the loss *is* its limit, half the target variance (the B1 terms themselves would underflow)
+        tr = spec.trace(task)
+        with np.errstate(invalid="ignore", over="ignore"):
+            frozen = pos & (gb > 0) & (r * d1 >= tr * (1.0 - 4.0 * np.finfo(np.float64).eps))
+        if np.any(frozen):
+            loss = np.where(frozen, self.w_var / 2 * tr, loss)
+            bias = np.where(frozen, self.w_var / 2 * tr, bias)
+        self._check_resolved(N_, T_, gb, pos & ~frozen, d1, iN, iT)
         variance = np.where(np.isinf(loss), np.inf, loss - bias)
         shape = np.shape(rho)
         fix = (lambda a: np.asarray(a).reshape(shape) if shape else float(np.asarray(a).ravel()[0]))  # noqa: E731
         return fix(rho), fix(d1), fix(d2), fix(loss), fix(bias), fix(variance)
+
+    @staticmethod
+    def _check_resolved(N_, T_, gb, active, d1, iN, iT) -> None:
+        """Refuse points where both ``1 - d1/N`` and ``1 - d1/T`` are below what float64 resolves (the regulated
+        peak ``N = T`` at a vanishing ridge): the loss there carries a relative error of about
+        ``eps / max(1 - d1/N, 1 - d1/T)``. One small factor alone (``N != T`` as ``gamma -> 0``) is harmless.
+        """
+        with np.errstate(invalid="ignore", divide="ignore"):
+            a = np.maximum(1.0 - d1 * iN, 1.0 - d1 * iT)
+            err = np.where(active & (gb > 0), 8.0 * np.finfo(np.float64).eps / np.abs(a), 0.0)
+        bad = err > _MAX_REL_ERR
+        if np.any(bad):
+            i = int(np.argmax(np.where(bad, err, 0.0).ravel()))
+            Nb, Tb, gbb = (np.broadcast_to(v, bad.shape).ravel()[i] for v in (N_, T_, gb))
+            raise ParameterError(
+                f"float64 cannot resolve the loss at N = {Nb:g}, T = {Tb:g}, gamma_bar = {gbb:g}: 1 - d1/N and "
+                f"1 - d1/T are at the float64 round-off floor (relative error > {_MAX_REL_ERR:g}); use the mpmath path "
+                "(--precision DIGITS, RandomFeatureRidge.solve_mp) with more digits than -log10(gamma_bar)/2"
+            )
 
     def _general_task_np(self, N_, T_, r, d1, e1):
         """Loss for a general teacher: the two-point DE of ``dynamics_and_regimes.md`` B4 at ``s1 = s2``."""
@@ -297,13 +336,48 @@ class RandomFeatureRidge:
         return self.solve(N, T, gamma).loss
 
     # ----- mpmath -----------------------------------------------------------------------------
+    def solve_mp_verified(self, N: Any, T: Any, gamma: Any, dps: int) -> tuple[RidgeSolution, dict[str, int]]:
+        """:meth:`solve_mp` at ``dps`` digits, checked against a solve with ``max(10, dps // 2)`` guard digits.
+
+        Returns the more precise solution and, per field, the number of significant digits (at most ``dps``)
+        on which the two agree: the digits that may be printed. A field equal to 0 or ``inf`` in both is
+        exact. Raises where not one digit of the loss survives (then more digits are needed).
+
+        Examples
+        --------
+        >>> from scalingsym.core.spectra import PowerLaw
+        >>> sol, digits = RandomFeatureRidge(PowerLaw(alpha=1, M=1000)).solve_mp_verified(100, 400, 1e-3, 30)
+        >>> digits["loss"]
+        30
+        """
+        dps = check_precision(dps)
+        lo = self.solve_mp(N, T, gamma, dps=dps)
+        hi = self.solve_mp(N, T, gamma, dps=dps + max(10, dps // 2))
+        digits = {}
+        with mpmath.workdps(dps + max(10, dps // 2)):
+            for key in ("loss", "rho", "d1", "d2", "bias", "variance"):
+                a, b = mpmath.mpf(getattr(lo, key)), mpmath.mpf(getattr(hi, key))
+                if a == b:
+                    digits[key] = dps
+                elif mpmath.isinf(a) or mpmath.isinf(b) or b == 0:
+                    digits[key] = 0
+                else:
+                    rel = abs(a / b - 1)
+                    digits[key] = max(0, min(dps, int(mpmath.floor(-mpmath.log10(rel)))))
+        if digits["loss"] == 0:
+            raise ParameterError(
+                f"no digit of the loss is verified at {dps} digits (it changes at {dps + max(10, dps // 2)}); "
+                "raise --precision"
+            )
+        return hi, digits
+
     def solve_mp(self, N: Any, T: Any, gamma: Any = 0.0, dps: int | None = None) -> RidgeSolution:
         """Solve one point at ``dps`` significant digits (default: the current mpmath precision)."""
         check_size("N", N, allow_inf=True)
         check_size("T", T, allow_inf=True)
         check_ridge("gamma", gamma)
-        if dps is not None and (int(dps) != dps or dps < 5):
-            raise ParameterError(f"precision must be an integer >= 5 digits; got {dps}")
+        if dps is not None:
+            dps = check_precision(dps)
         with mpmath.workdps(int(dps) if dps else mpmath.mp.dps):
             N_, T_, g_ = (mpmath.mpf(str(v)) if not isinstance(v, mpmath.mpf) else v for v in (N, T, gamma))
             gb = g_ / mpmath.mpf(str(self.u_var)) if self.u_var != 1 else g_

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core.budget import require_memory
 from ..core.errors import ParameterError, check_size
 from ..core.spectra import Spectrum
 from ..core.tasks import Task
@@ -39,6 +40,22 @@ def check_seed(seed: Any) -> int:
 def generator(seed: Any) -> np.random.Generator:
     """The generator of a simulation: ``default_rng(SeedSequence(seed))`` after :func:`check_seed`."""
     return np.random.default_rng(np.random.SeedSequence(check_seed(seed)))
+
+
+def ridge_draw_bytes(N: int, T: int, M: int, teachers: int) -> float:
+    """Peak memory of one ridge draw: ``u``, ``X``, the features, their SVD and workspace, teachers, residuals."""
+    r = min(N, T)
+    floats = N * M + T * M + 2.0 * T * N + M * r + r * (T + N) + 4.0 * r * r + 3.0 * M * teachers + 2.0 * T * teachers
+    return 8.0 * floats
+
+
+def check_ridge_draw(N: int, T: int, M: int, teachers: int, budget: Any = None) -> None:
+    """Refuse a ridge simulation whose draws would exceed the memory budget, before anything is allocated."""
+    need = ridge_draw_bytes(N, T, M, teachers)
+    require_memory(
+        need, f"a ridge simulation draw at N = {N}, T = {T}, M = {M} ({teachers} teachers)", budget=budget,
+        hint="use smaller N, T or M, or run the sweep on a cluster (scalingsym sweep --scheduler ADDRESS)",
+    )
 
 
 def mean_se(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -84,4 +101,7 @@ def draw_setup(spectrum: Spectrum, task: Task | None, w_var: float | None, u_var
     return lam, M, w_var, u_var, task.weights_np(np.arange(1, M + 1)), np.sqrt(lam)
 
 
-__all__ = ["check_seed", "draw_setup", "generator", "mean_se", "positive_ints", "progress"]
+__all__ = [
+    "check_ridge_draw", "check_seed", "draw_setup", "generator", "mean_se", "positive_ints", "progress",
+    "ridge_draw_bytes",
+]

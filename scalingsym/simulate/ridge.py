@@ -26,7 +26,7 @@ import numpy as np
 from ..core.errors import ParameterError, check_ridge, check_size
 from ..core.spectra import Spectrum
 from ..core.tasks import Task
-from .draws import draw_setup, generator, positive_ints, progress
+from .draws import check_ridge_draw, draw_setup, generator, positive_ints, progress
 
 
 @dataclass
@@ -43,12 +43,6 @@ class SimulationResult:
     train_mean: np.ndarray
 
 
-
-
-
-
-
-
 def simulate_ridge(
     spectrum: Spectrum,
     N: int,
@@ -62,6 +56,7 @@ def simulate_ridge(
     w_var: float | None = None,
     u_var: float | None = None,
     quiet: bool = True,
+    memory_budget: Any = None,
 ) -> SimulationResult:
     """Monte-Carlo estimate of the test loss of the ridge model (see module docstring).
 
@@ -79,9 +74,14 @@ def simulate_ridge(
         Seed of :func:`numpy.random.default_rng`.
     teachers : int
         Teacher vectors per draw (variance reduction; they share ``u`` and ``X``).
+    memory_budget : int or str, optional
+        Bytes a draw may use (default: :func:`scalingsym.core.budget.memory_budget`); a larger draw is refused
+        up front with its estimate.
     """
     N, T, seeds, teachers = positive_ints(N=N, T=T, seeds=seeds, teachers=teachers)
     gam = np.atleast_1d(np.asarray(check_ridge("gamma", gamma), dtype=np.float64))
+    if spectrum.finite:
+        check_ridge_draw(N, T, int(spectrum.M), teachers, memory_budget)
     lam, M, w_var, u_var, w2, sq = draw_setup(spectrum, task, w_var, u_var)
     rng = generator(seed)
     per = np.empty((seeds, gam.size))
@@ -167,6 +167,8 @@ def simulate_ridge_nested_N(
     gam = np.atleast_1d(np.asarray(check_ridge("gamma", gamma), dtype=np.float64))
     if np.any(gam <= 0):
         raise ParameterError("gamma must be > 0 for the nested-N solve (the Gram matrix must be positive definite)")
+    if spectrum.finite:
+        check_ridge_draw(int(Ns.max()), T, int(spectrum.M), teachers)
     lam, M, w_var, u_var, w2, sq = draw_setup(spectrum, task, w_var, u_var)
     Nmax = int(Ns.max())
     rng = generator(seed)

@@ -26,8 +26,10 @@ from typing import Any
 import sympy as sp
 
 from ..core import symbols as S
+from ..core.errors import ParameterError
+from ..core.expressions import to_sympy
 from ..core.result import Result
-from ..models.bahri import _L, _SOURCE, A_w, B_w, _eps, e1_s, sig2_s
+from ..models.bahri import _L, _SOURCE, ALPHA_K_MAX, A_w, B_w, _eps, e1_s, sig2_s
 from ..models.ridge import derive_ridgeless
 from .spectral import A_alpha
 
@@ -221,7 +223,9 @@ def resolution_limited(alpha_K: Any = S.alpha_K) -> dict[str, Result]:
     >>> r["L_P"].data["exponent"]
     alpha_K
     """
-    a = sp.sympify(alpha_K)
+    a = to_sympy(alpha_K, "alpha_K")
+    if a.is_number and not (a.is_positive and a <= ALPHA_K_MAX):
+        raise ParameterError(f"alpha_K must be a number in (0, {ALPHA_K_MAX:g}]; got {alpha_K}")
     A = A_alpha(a)
     pref_de = sp.simplify(A ** (1 + a))
     tail = sp.powsimp(sp.integrate(S.k ** (-(1 + a)), (S.k, S.D, sp.oo), conds="none"))

@@ -38,6 +38,7 @@ import sympy as sp
 
 from ..core import symbols as S
 from ..core.errors import ParameterError
+from ..core.expressions import parse_exact_number
 from ..core.result import Result
 
 a, b, alpha_K = S.a, S.b, S.alpha_K
@@ -95,13 +96,11 @@ L_OPT = Result(
 
 
 def _exact(x: Any, name: str) -> sp.Rational:
-    try:
-        v = sp.Rational(str(x)) if not isinstance(x, sp.Basic) else sp.nsimplify(x)
-    except (TypeError, ValueError, sp.SympifyError):
-        raise ParameterError(f"{name} must be a number; got {x!r}") from None
-    if not v.is_real or not v.is_finite:
-        raise ParameterError(f"{name} must be a finite real number; got {x!r}")
-    return v
+    if isinstance(x, sp.Basic) and not isinstance(x, sp.Rational):
+        if not (x.is_number and x.is_real and x.is_finite):
+            raise ParameterError(f"{name} must be a finite real number; got {x!r}")
+        return x
+    return parse_exact_number(x, name)
 
 
 def _ab(a_: Any, b_: Any) -> tuple[sp.Rational, sp.Rational]:
@@ -144,9 +143,9 @@ def compute_optimal(a_: Any, b_: Any) -> dict:
     m = sp.Min(av - 1, 2 * bv)
     first = bool(av - 1 <= bv)
     return {
-        "N_exponent": sp.nsimplify(N_OPT.expr.subs(sub)),
-        "t_exponent": sp.nsimplify(T_OPT.expr.subs(sub)),
-        "loss_exponent": sp.nsimplify(L_OPT.expr.subs(sub)),
+        "N_exponent": sp.simplify(N_OPT.expr.subs(sub)),
+        "t_exponent": sp.simplify(T_OPT.expr.subs(sub)),
+        "loss_exponent": sp.simplify(L_OPT.expr.subs(sub)),
         "rule": "a-1<=b" if first else "a-1>b",
         "balance": "t^-(a-1)/b vs N^-(a-1)" if first else "t^-(a-1)/b vs N^-1 t^-(1-1/b)",
         "blog_N_exponent": (av - 1) / (av - 1 + bv * m),
@@ -230,8 +229,8 @@ def plrf_phase(alpha_: Any, beta_: Any) -> dict:
         "phase": phase,
         "condition": cond,
         "balance": bal,
-        "d_exponent": sp.nsimplify(xi.subs(sub)) if isinstance(xi, sp.Basic) else xi,
-        "loss_exponent": sp.nsimplify(eta.subs(sub)),
+        "d_exponent": sp.simplify(xi.subs(sub)) if isinstance(xi, sp.Basic) else xi,
+        "loss_exponent": sp.simplify(eta.subs(sub)),
         "bap": from_plrf(al, be),
     }
 

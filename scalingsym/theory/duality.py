@@ -40,6 +40,7 @@ import sympy as sp
 
 from ..core import symbols as S
 from ..core.errors import ParameterError
+from ..core.expressions import to_sympy
 from ..core.spectra import Spectrum
 from ..core.tasks import Task
 from ..models.ridge import LOSS_B1B, SADDLE, RandomFeatureRidge
@@ -85,7 +86,7 @@ class Duality:
         """The transformed expression (simultaneous substitution)."""
         if isinstance(expr, sp.Eq):
             return sp.Eq(self.apply(expr.lhs), self.apply(expr.rhs))
-        return sp.sympify(expr).subs(self.mapping, simultaneous=True)
+        return to_sympy(expr, "expr").subs(self.mapping, simultaneous=True)
 
     def __call__(self, expr: sp.Expr) -> sp.Expr:
         return self.apply(expr)

@@ -12,6 +12,7 @@ from typing import Any
 
 import sympy as sp
 
+from ..core.expressions import to_sympy
 from ..core.result import Result
 from ..models.kernels import _R, _j, d_sym, ell_sym, nu_sym
 
@@ -31,7 +32,7 @@ def kernel_exponent(d: Any = d_sym, nu: Any = nu_sym) -> Result:
     >>> kernel_exponent(d=1, nu=sp.Rational(1, 2)).data["prefactor"]  # lambda_j ~ (j/2)^-2
     4
     """
-    d, nu = sp.sympify(d), sp.sympify(nu)
+    d, nu = to_sympy(d, "d"), to_sympy(nu, "nu")
     Vd = sp.pi ** (d / 2) / sp.gamma(d / 2 + 1)
     Rj = sp.solve(sp.Eq(Vd * _R**d, _j), _R)[0]
     p = nu + d / 2

@@ -152,6 +152,16 @@ def _closed_ridgeless(spec: Spectrum, w_var: float, N: float, T: float) -> float
     return w_var / 2 * n * r0 / (1 - n / m)
 
 
+def _rel(got: float, expected: float, scale: float | None = None) -> float:
+    """``|got/expected - 1|``; where the closed form is exactly 0 (zero loss once min(N, T) >= M) the
+    difference relative to ``scale`` (half the target variance), inf without one."""
+    if got == expected:
+        return 0.0
+    if expected == 0:
+        return abs(got) / scale if scale else math.inf
+    return abs(got / expected - 1)
+
+
 def check_limit(name: str, spectrum: Spectrum | None = None, **kw: Any) -> list[dict]:
     """Numeric cross-check of one limit against :class:`RandomFeatureRidge`; rows with ``rel_diff``.
 
@@ -168,7 +178,7 @@ def check_limit(name: str, spectrum: Spectrum | None = None, **kw: Any) -> list[
                 got = float(model.loss(N, T, gb * model.u_var))
                 exp = _closed_ridgeless(spec, model.w_var, N, T)
                 rows.append({"N": N, "T": T, "gamma_bar": gb, "loss": got, "closed_form": exp,
-                             "rel_diff": abs(got / exp - 1)})
+                             "rel_diff": _rel(got, exp, model.w_var / 2 * spec.trace())})
         for gb in (1e-2, 1e-4, 1e-6):  # N = T: grows like gamma_bar^-1/2 (B5c)
             rows.append({"N": 100, "T": 100, "gamma_bar": gb, "loss": float(model.loss(100, 100, gb * model.u_var)),
                          "closed_form": math.inf, "rel_diff": None})
@@ -176,7 +186,7 @@ def check_limit(name: str, spectrum: Spectrum | None = None, **kw: Any) -> list[
         exp = model.w_var / 2 * spec.trace()
         for gb in (1e6, 1e9, 1e12):
             got = float(model.loss(50, 200, gb * model.u_var))
-            rows.append({"gamma_bar": gb, "loss": got, "closed_form": exp, "rel_diff": abs(got / exp - 1)})
+            rows.append({"gamma_bar": gb, "loss": got, "closed_form": exp, "rel_diff": _rel(got, exp)})
     elif name == "M_inf":
         alpha = float(getattr(spec, "alpha", 1.0))
         inf_model = RandomFeatureRidge(PowerLaw(alpha=alpha, M=math.inf), w_var=1.0, u_var=1.0)
@@ -185,12 +195,12 @@ def check_limit(name: str, spectrum: Spectrum | None = None, **kw: Any) -> list[
         for M in (1e3, 1e4, 1e5, 1e6):
             fm = RandomFeatureRidge(PowerLaw(alpha=alpha, M=M), w_var=1.0, u_var=1.0)
             got = float(fm.loss(N, T, gb))
-            rows.append({"M": M, "loss": got, "closed_form": ref, "rel_diff": abs(got / ref - 1)})
+            rows.append({"M": M, "loss": got, "closed_form": ref, "rel_diff": _rel(got, ref)})
         A = math.pi / ((1 + alpha) * math.sin(math.pi / (1 + alpha)))
         for n in (100, 1000, 10000):
             got = float(inf_model.loss(n, 4 * n, 0.0))
             b3 = 0.5 * n * (A / (n + 0.5)) ** (1 + alpha) / (1 - 0.25)  # B3 refined rho_0
-            rows.append({"n": n, "loss_M_inf": got, "closed_form_B3_refined": b3, "rel_diff": abs(got / b3 - 1)})
+            rows.append({"n": n, "loss_M_inf": got, "closed_form_B3_refined": b3, "rel_diff": _rel(got, b3)})
     elif name in ("N_inf", "T_inf"):
         T = kw.get("size", 100.0)
         for s in (1e-2, 1e-4):

@@ -30,6 +30,7 @@ from scipy import optimize
 
 from ..core import symbols as S
 from ..core.errors import ConvergenceError, ParameterError, check_size
+from ..core.expressions import to_sympy
 from ..core.result import Result
 from ..models.ridge import LOSS_B1B, RandomFeatureRidge
 from .spectral import A_alpha
@@ -54,7 +55,7 @@ def derive_optimal_d(alpha: Any = S.alpha) -> Result:
     >>> derive_optimal_d().expr
     alpha*(alpha + 1)*(N*T - N*d - T*d) + d**2*(alpha - 1)*(alpha + 2)
     """
-    alpha = sp.sympify(alpha)
+    alpha = to_sympy(alpha, "alpha")
     L = _continuum_loss(alpha)
     num = sp.numer(sp.together(sp.diff(sp.expand_log(sp.log(L), force=True), _d)))
     # the stationarity condition is num = 0; normalise to the sheet's quadratic
@@ -81,7 +82,7 @@ def optimal_d_root(alpha: Any = S.alpha) -> sp.Expr:
     >>> optimal_d_root(1)
     N*T/(N + T)
     """
-    alpha = sp.sympify(alpha)
+    alpha = to_sympy(alpha, "alpha")
     quad = derive_optimal_d(alpha).expr
     roots = sp.solve(quad, _d)
     if len(roots) == 1:
@@ -132,9 +133,8 @@ def optimal_ridge_power_law(alpha: float, N: float, T: float, lambda_plus: float
     """
     check_size("N", N)
     check_size("T", T)
-    if not (math.isfinite(alpha) and alpha > 0):
-        raise ParameterError(f"alpha must be a finite number > 0; got {alpha}")
-    a = float(alpha)
+    a = float(check_size("alpha", alpha))
+
     A = math.pi / ((1 + a) * math.sin(math.pi / (1 + a)))
     if abs(a - 1) < 1e-12:
         d = N * T / (N + T)
@@ -213,7 +213,7 @@ def ridgeless_allocation(alpha: Any = S.alpha) -> Result:
     >>> ridgeless_allocation().expr
     alpha/(alpha + 2)
     """
-    alpha = sp.sympify(alpha)
+    alpha = to_sympy(alpha, "alpha")
     L = (sp.Symbol("C", positive=True) * _r) ** (-alpha / 2) / (1 - _r)
     sols = [r for r in sp.solve(sp.diff(sp.log(L), _r), _r)]
     if len(sols) != 1:  # pragma: no cover - the stationarity condition is linear in r
@@ -236,7 +236,7 @@ def equiparameterized_optimum(alpha: Any = S.alpha) -> Result:
     >>> sp.simplify(r.expr)
     pi**2*lambda_plus*w_var/(4*sqrt(C))
     """
-    alpha = sp.sympify(alpha)
+    alpha = to_sympy(alpha, "alpha")
     C = sp.Symbol("C", positive=True)
     nn = sp.Symbol("n_", positive=True)
     quad = derive_optimal_d(alpha).expr.subs({S.N: nn, S.T: nn}).subs(_d, _t * nn)

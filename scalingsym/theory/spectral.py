@@ -46,6 +46,7 @@ import sympy as sp
 
 from ..core import symbols as S
 from ..core.errors import ParameterError
+from ..core.expressions import to_sympy
 from ..core.result import Result
 from ..core.spectra import PowerLaw, Spectrum
 
@@ -66,7 +67,7 @@ def A_alpha(alpha: Any = S.alpha) -> sp.Expr:
     >>> A_alpha(1)
     pi/2
     """
-    alpha = sp.sympify(alpha)
+    alpha = to_sympy(alpha, "alpha")
     A = sp.pi / ((1 + alpha) * sp.sin(sp.pi / (1 + alpha)))
     return sp.nsimplify(sp.simplify(A)) if alpha.is_number else A
 
@@ -82,7 +83,7 @@ def mellin_constant(sigma: Any, p: int = 1, q: int = 1) -> sp.Expr:
     >>> mellin_constant(sp.Rational(1, 2))
     pi/2
     """
-    sigma = sp.sympify(sigma)
+    sigma = to_sympy(sigma, "sigma")
     if sigma.is_number and not (p > sigma and q - p + sigma > 0):
         raise ParameterError(
             f"the Mellin method needs p > sigma and q - p + sigma > 0; got p={p}, q={q}, sigma={sigma}"
@@ -158,10 +159,10 @@ class TailLaw:
     @classmethod
     def power_law(cls, alpha: Any = S.alpha, lambda_plus: Any = S.lambda_plus, M: Any = sp.oo) -> TailLaw:
         """``lambda_k = lambda_plus k^-(1+alpha)``, ``k = 1..M`` (symbols allowed)."""
-        alpha, lp = sp.sympify(alpha), sp.sympify(lambda_plus)
+        alpha, lp = to_sympy(alpha, "alpha"), to_sympy(lambda_plus, "lambda_plus")
         if alpha.is_number and not alpha.is_positive:
             raise ParameterError(f"alpha must be > 0 for the small-rho asymptotics; got {alpha}")
-        return cls("power", 1 + alpha, scale=lp, M=sp.sympify(M), lam=lp * S.k ** (-(1 + alpha)), exact_tail=True,
+        return cls("power", 1 + alpha, scale=lp, M=to_sympy(M, "M"), lam=lp * S.k ** (-(1 + alpha)), exact_tail=True,
                    source=f"powerlaw(alpha={alpha}, lambda_plus={lp})")
 
     @classmethod
@@ -174,7 +175,7 @@ class TailLaw:
         'lambda_k ~ lambda_plus*k^-(alpha + 1)*log(k)^c'
         """
         log_power = _LOG_POWER if log_power is None else log_power
-        alpha, c, C = sp.sympify(alpha), sp.sympify(log_power), sp.sympify(scale)
+        alpha, c, C = to_sympy(alpha, "alpha"), to_sympy(log_power, "log_power"), to_sympy(scale, "scale")
         if alpha.is_number and not alpha.is_positive:
             raise ParameterError(f"alpha must be > 0 (index 1 + alpha > 1); got {alpha}")
         return cls("regular", 1 + alpha, log_power=c, scale=C, correction=None,
@@ -186,12 +187,13 @@ class TailLaw:
 
         The tail (``rho << lambda_break``) is a power law with ``C = lambda_plus k_break^(alpha2-alpha1)``.
         """
-        a1, a2, kb, lp = (sp.sympify(v) for v in (alpha1, alpha2, k_break, lambda_plus))
+        named = (("alpha1", alpha1), ("alpha2", alpha2), ("k_break", k_break), ("lambda_plus", lambda_plus))
+        a1, a2, kb, lp = (to_sympy(v, n) for n, v in named)
         for name, v in (("alpha1", a1), ("alpha2", a2), ("k_break", kb), ("lambda_plus", lp)):
             if v.is_number and not v.is_positive:
                 raise ParameterError(f"{name} must be > 0; got {v}")
         lam = lp * sp.Min(S.k ** (-(1 + a1)), kb ** (a2 - a1) * S.k ** (-(1 + a2)))
-        return cls("broken", 1 + a2, scale=lp * kb ** (a2 - a1), M=sp.sympify(M), lam=lam, exact_tail=True,
+        return cls("broken", 1 + a2, scale=lp * kb ** (a2 - a1), M=to_sympy(M, "M"), lam=lam, exact_tail=True,
                    break_data={"beta1": 1 + a1, "k_break": kb, "lambda_plus": lp},
                    source=f"brokenpowerlaw(alpha1={a1}, alpha2={a2}, k_break={kb}, lambda_plus={lp})")
 
@@ -202,11 +204,11 @@ class TailLaw:
             from ..core.expressions import parse_expression
 
             lam = parse_expression(lam)
-        lam = sp.sympify(lam)
+        lam = to_sympy(lam, "lam")
         extra = lam.free_symbols - {S.k}
         if extra:
             raise ParameterError(f"lambda(k) may only use k; found {sorted(map(str, extra))}")
-        return _classify(lam, sp.sympify(M))
+        return _classify(lam, to_sympy(M, "M"))
 
     # ----- counting function ----------------------------------------------------------------------
     @property
@@ -347,12 +349,12 @@ def tail_law(spectrum: Spectrum | TailLaw | sp.Expr | str) -> TailLaw:
                 "give lambda(k) as an expression (custom(expr=..., M=...)) for the asymptotics"
             )
         M = sp.oo if math.isinf(spectrum.M) else sp.Integer(int(spectrum.M))
-        return _cached_expr_law(sp.sympify(lam), M)
+        return _cached_expr_law(to_sympy(lam, "lam"), M)
     if isinstance(spectrum, str):
         from ..core.expressions import parse_expression
 
         spectrum = parse_expression(spectrum)
-    return _cached_expr_law(sp.sympify(spectrum), sp.oo)
+    return _cached_expr_law(to_sympy(spectrum, "spectrum"), sp.oo)
 
 
 # ----------------------------------------------------------------------------------------------------
