@@ -335,3 +335,28 @@ def test_strings_that_are_numbers_still_work():
     from scalingsym.theory.spectral import A_alpha
 
     assert A_alpha("1") == A_alpha(1)
+
+
+# ------------------------------------------------------------------------------------- task strings --
+def test_task_flag_on_loss_and_simulate(capsys):
+    """``--task power(nu=0.5)``: the general-teacher theory against the seeded simulation drawn from the same task."""
+    base = ["--spectrum", "powerlaw(alpha=1, M=300)", "--N", "60", "--T", "200", "--ridge", "0.01",
+            "--task", "power(nu=0.5)", "--json"]
+    code, out, _ = run_cli(["loss", *base], capsys)
+    assert code == 0
+    theory = strict_loads(out)["loss"]
+    code, out, _ = run_cli(["simulate", *base, "--seeds", "16", "--seed", "3", "--quiet"], capsys)
+    assert code == 0
+    sim = strict_loads(out)
+    assert sim["task"] == "power(nu=0.5)"
+    # 3 standard errors plus the O(1/min(N, T)) finite-size allowance of the deterministic equivalent
+    assert abs(sim["loss_mean"] - theory) <= 3 * sim["loss_stderr"] + 2 / 60 * theory
+
+
+def test_source_task_maps_to_a_power_for_power_laws():
+    from scalingsym.core.parsing import parse_task
+
+    spec = PowerLaw(alpha=0.5, M=100)  # lambda_k = k^-1.5, task power k^-a means w2_k = k^-(a - 1.5)
+    assert parse_task("source(a=2.5)", spec).nu == pytest.approx(1.0)
+    w = parse_task('custom(expr="exp(-k/10)")', spec).weights_np(np.arange(1, 101))
+    np.testing.assert_allclose(w, np.exp(-np.arange(1, 101) / 10), rtol=1e-14)

@@ -8,16 +8,19 @@ import math
 import mpmath
 
 from ..core.errors import ParameterError
-from ..core.parsing import parse_spectrum
+from ..core.parsing import parse_spectrum, parse_task
 from ..models.ridge import RandomFeatureRidge
 from ..simulate.ridge import simulate_ridge
 from . import emit
 from ._common import check_precision, count_arg, finite_or_none, mp_str, ridge_arg, seed_arg, size_arg
 
+TASK_HELP = 'teacher: isotropic (default), power(nu=...), source(a=...), custom(expr="..."), file(path)'
+
 
 def _loss(args: argparse.Namespace) -> dict:
     spec = parse_spectrum(args.spectrum)
-    model = RandomFeatureRidge(spec)
+    task = parse_task(args.task, spec)
+    model = RandomFeatureRidge(spec, task=task)
     check_precision(args.precision)
     if args.precision:
         sol, digits = model.solve_mp_verified(args.N, args.T, args.ridge, args.precision)
@@ -35,6 +38,7 @@ def _loss(args: argparse.Namespace) -> dict:
     loss_inf = (mpmath.isinf(sol.loss) if isinstance(sol.loss, mpmath.mpf) else sol.loss == float("inf"))
     out.update(
         spectrum=spec.describe(),
+        task=task.describe(),
         N=args.N,
         T=args.T,
         ridge=args.ridge,
@@ -55,11 +59,12 @@ def _simulate(args: argparse.Namespace) -> dict:
         v = getattr(args, name)
         if not math.isfinite(v) or v != int(v) or v <= 0:
             raise ParameterError(f"{name} must be a positive integer (finite) for a simulation; got {v}")
+    task = parse_task(args.task, spec)
     res = simulate_ridge(
         spec, int(args.N), int(args.T), args.ridge, seeds=args.seeds, seed=args.seed,
-        teachers=args.teachers, quiet=args.quiet,
+        teachers=args.teachers, quiet=args.quiet, task=task,
     )
-    theory = RandomFeatureRidge(spec).solve(args.N, args.T, args.ridge)
+    theory = RandomFeatureRidge(spec, task=task).solve(args.N, args.T, args.ridge)
     out = {
         "loss_mean": float(res.loss_mean[0]),
         "loss_stderr": float(res.loss_stderr[0]),
@@ -69,6 +74,7 @@ def _simulate(args: argparse.Namespace) -> dict:
         "seed": args.seed,
         "teachers": args.teachers,
         "spectrum": spec.describe(),
+        "task": task.describe(),
         "N": args.N,
         "T": args.T,
         "ridge": args.ridge,
@@ -84,6 +90,7 @@ def register(sub) -> None:
     p.add_argument("--T", type=size_arg, required=True, help="number of training samples (inf allowed)")
     p.add_argument("--ridge", type=ridge_arg, default=0.0, help="ridge gamma >= 0 (default 0)")
     p.add_argument("--precision", type=int, default=None, help="significant digits (mpmath), 5..1000")
+    p.add_argument("--task", default="isotropic", help=TASK_HELP)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=_loss)
 
@@ -95,6 +102,7 @@ def register(sub) -> None:
     p.add_argument("--seeds", type=count_arg, default=16, help="independent draws (default 16)")
     p.add_argument("--seed", type=seed_arg, default=0, help="seed of numpy.random.default_rng, in [0, 2**63)")
     p.add_argument("--teachers", type=count_arg, default=8, help="teacher vectors per draw (default 8)")
+    p.add_argument("--task", default="isotropic", help=TASK_HELP)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_simulate)
