@@ -360,3 +360,29 @@ def test_source_task_maps_to_a_power_for_power_laws():
     assert parse_task("source(a=2.5)", spec).nu == pytest.approx(1.0)
     w = parse_task('custom(expr="exp(-k/10)")', spec).weights_np(np.arange(1, 101))
     np.testing.assert_allclose(w, np.exp(-np.arange(1, 101) / 10), rtol=1e-14)
+
+
+# --------------------------------------------------------------------------------------- label noise --
+@pytest.mark.parametrize("N, T, gamma", [(60, 200, 0.01), (40, 200, 0.0), (200, 60, 0.01)])
+def test_label_noise_theory_against_simulation(N, T, gamma):
+    from scalingsym.simulate.ridge import simulate_ridge
+
+    spec = PowerLaw(alpha=1, M=300)
+    model = RandomFeatureRidge(spec, noise=0.002)
+    th = float(model.loss(N, T, gamma))
+    sim = simulate_ridge(spec, N, T, gamma, seeds=24, seed=5, noise=0.002)
+    # 3 standard errors plus the O(1/min(N, T)) finite-size allowance of the deterministic equivalent
+    assert abs(float(sim.loss_mean[0]) - th) <= 3 * float(sim.loss_stderr[0]) + 2 / min(N, T) * th
+    # the noise part is what separates the noisy from the noiseless model; ridgeless N < T: noise/2 N/(T - N)
+    if gamma == 0:
+        assert float(model.solve(N, T, 0.0).noise) == pytest.approx(0.001 * N / (T - N), rel=1e-12)
+
+
+def test_label_noise_float64_against_mpmath_and_test_noise():
+    model = RandomFeatureRidge(PowerLaw(alpha=1, M=300), noise=0.01)
+    for N, T, g in ((60, 200, 1e-3), (300, 600, 0.0), (100, 120, 0.1)):
+        mp_sol = model.solve_mp(N, T, g, dps=30)
+        assert float(model.loss(N, T, g)) == pytest.approx(float(mp_sol.loss), rel=1e-12)
+        assert model.loss(N, T, g, test_noise=True) - model.loss(N, T, g) == pytest.approx(0.005, rel=1e-12)
+    # min(N, T) >= M: least squares on all 300 modes with T = 600 samples: noise/2 * 300 / 300
+    assert float(model.loss(300, 600, 0.0)) == pytest.approx(0.005, rel=1e-12)

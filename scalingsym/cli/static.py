@@ -20,7 +20,7 @@ TASK_HELP = 'teacher: isotropic (default), power(nu=...), source(a=...), custom(
 def _loss(args: argparse.Namespace) -> dict:
     spec = parse_spectrum(args.spectrum)
     task = parse_task(args.task, spec)
-    model = RandomFeatureRidge(spec, task=task)
+    model = RandomFeatureRidge(spec, task=task, noise=args.noise)
     check_precision(args.precision)
     if args.precision:
         sol, digits = model.solve_mp_verified(args.N, args.T, args.ridge, args.precision)
@@ -39,6 +39,7 @@ def _loss(args: argparse.Namespace) -> dict:
     out.update(
         spectrum=spec.describe(),
         task=task.describe(),
+        noise=args.noise,
         N=args.N,
         T=args.T,
         ridge=args.ridge,
@@ -62,9 +63,9 @@ def _simulate(args: argparse.Namespace) -> dict:
     task = parse_task(args.task, spec)
     res = simulate_ridge(
         spec, int(args.N), int(args.T), args.ridge, seeds=args.seeds, seed=args.seed,
-        teachers=args.teachers, quiet=args.quiet, task=task,
+        teachers=args.teachers, quiet=args.quiet, task=task, noise=args.noise,
     )
-    theory = RandomFeatureRidge(spec, task=task).solve(args.N, args.T, args.ridge)
+    theory = RandomFeatureRidge(spec, task=task, noise=args.noise).solve(args.N, args.T, args.ridge)
     out = {
         "loss_mean": float(res.loss_mean[0]),
         "loss_stderr": float(res.loss_stderr[0]),
@@ -75,6 +76,7 @@ def _simulate(args: argparse.Namespace) -> dict:
         "teachers": args.teachers,
         "spectrum": spec.describe(),
         "task": task.describe(),
+        "noise": args.noise,
         "N": args.N,
         "T": args.T,
         "ridge": args.ridge,
@@ -91,6 +93,7 @@ def register(sub) -> None:
     p.add_argument("--ridge", type=ridge_arg, default=0.0, help="ridge gamma >= 0 (default 0)")
     p.add_argument("--precision", type=int, default=None, help="significant digits (mpmath), 5..1000")
     p.add_argument("--task", default="isotropic", help=TASK_HELP)
+    p.add_argument("--noise", type=ridge_arg, default=0.0, help="variance of the training-label noise (default 0)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=_loss)
 
@@ -103,6 +106,7 @@ def register(sub) -> None:
     p.add_argument("--seed", type=seed_arg, default=0, help="seed of numpy.random.default_rng, in [0, 2**63)")
     p.add_argument("--teachers", type=count_arg, default=8, help="teacher vectors per draw (default 8)")
     p.add_argument("--task", default="isotropic", help=TASK_HELP)
+    p.add_argument("--noise", type=ridge_arg, default=0.0, help="variance of the training-label noise (default 0)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_simulate)

@@ -141,6 +141,8 @@ class RidgeSolution:
     loss: Any
     bias: Any
     variance: Any
+    #: the part of ``loss`` that the training-label noise adds (0 without noise)
+    noise: Any = 0.0
 
     def as_dict(self) -> dict[str, Any]:
         """All fields as a dict."""
@@ -174,6 +176,19 @@ class RandomFeatureRidge:
     w_var, u_var : float, optional
         ``Var(w_k)`` and ``Var(u_jk)``; default ``1/M`` for finite ``M`` (``sigma^2 = 1``) and ``1``
         for ``M = inf``.
+    noise : float, optional
+        Variance ``sigma_eps^2`` of independent Gaussian noise on the training labels (default 0). The test loss
+        is measured against the noiseless target; it gains ``noise/2 * gamma_T / (1 - gamma_T)`` with
+        ``gamma_T = (d1 - (1 - d1/N)(d1 - d2)/(1 - d2/N)) / T`` (the two-point deterministic equivalent,
+        ``dynamics_and_regimes.md`` B4 at ``s1 = s2``; ridgeless ``N < T``: ``N/(T - N)``). ``loss(...,
+        test_noise=True)`` adds the irreducible ``noise/2`` of noisy test labels.
+
+    Examples
+    --------
+    >>> from scalingsym.core.spectra import PowerLaw
+    >>> m = RandomFeatureRidge(PowerLaw(alpha=1, M=200), noise=0.3)
+    >>> round(float(m.solve(20, 80, 0.0).noise), 12)  # 0.15 * 20 / (80 - 20)
+    0.05
     """
 
     def __init__(
@@ -182,6 +197,7 @@ class RandomFeatureRidge:
         task: Task | None = None,
         w_var: float | None = None,
         u_var: float | None = None,
+        noise: float = 0.0,
     ) -> None:
         if not isinstance(spectrum, Spectrum):
             raise ParameterError(f"spectrum must be a Spectrum; got {type(spectrum).__name__}")
@@ -189,6 +205,7 @@ class RandomFeatureRidge:
         self.task = task or Task.isotropic()
         self.w_var = _default_var(spectrum, w_var, "w_var")
         self.u_var = _default_var(spectrum, u_var, "u_var")
+        self.noise = float(check_ridge("noise", noise))
 
     def __repr__(self) -> str:
         return f"RandomFeatureRidge({self.spectrum.describe()}, task={self.task.describe()})"
@@ -251,7 +268,7 @@ class RandomFeatureRidge:
         g_ = gb * self.u_var if _gamma is None else _gamma
         rho = np.asarray(solve_rho(self.spectrum, s_, N_, T_), dtype=np.float64)
         out = self._observables(N_, T_, gb, s_, rho)
-        return RidgeSolution(N_, T_, g_, gb, *out)
+        return RidgeSolution(N_, T_, g_, gb, *out[:6], noise=out[6])
 
     def _observables(self, N_, T_, gb, s, rho):
         spec, task = self.spectrum, self.task
@@ -287,9 +304,25 @@ class RandomFeatureRidge:
             bias = np.where(frozen, self.w_var / 2 * tr, bias)
         self._check_resolved(N_, T_, gb, pos & ~frozen, d1, iN, iT)
         variance = np.where(np.isinf(loss), np.inf, loss - bias)
+        noise = np.zeros_like(loss)
+        if self.noise > 0:
+            noise = self.noise / 2.0 * self._noise_gain_np(N_, T_, pos, d1, e1, iN, iT)
+            loss = loss + noise
         shape = np.shape(rho)
         fix = (lambda a: np.asarray(a).reshape(shape) if shape else float(np.asarray(a).ravel()[0]))  # noqa: E731
-        return fix(rho), fix(d1), fix(d2), fix(loss), fix(bias), fix(variance)
+        return fix(rho), fix(d1), fix(d2), fix(loss), fix(bias), fix(variance), fix(noise)
+
+    def _noise_gain_np(self, N_, T_, pos, d1, e1, iN, iT):
+        """``gamma_T / (1 - gamma_T)``: how much of the training-label noise variance reaches the test error."""
+        d2 = d1 - e1
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gT = iT * (d1 - (1.0 - d1 * iN) * e1 / (1.0 - d2 * iN))
+            gain = np.where(pos, gT / (1.0 - gT), 0.0)
+            # rho = 0: least squares on all Mp modes, T > Mp samples: Mp / (T - Mp); none where T = inf
+            Mp = self.spectrum.positive_count()
+            full = np.where(np.isinf(T_), 0.0, np.where(T_ > Mp, Mp / (T_ - Mp), np.inf))
+            gain = np.where(pos, gain, np.where(np.minimum(N_, T_) >= Mp, full, 0.0))
+        return gain
 
     @staticmethod
     def _check_resolved(N_, T_, gb, active, d1, iN, iT) -> None:
@@ -331,9 +364,13 @@ class RandomFeatureRidge:
         bias = self.w_var / 2 * r**2 * spec.sums(r, 1, 2, task)
         return self.w_var / 2 * E, bias
 
-    def loss(self, N: Any, T: Any, gamma: Any = 0.0) -> Any:
-        """The expected test loss (float64, vectorised); see :meth:`solve`."""
-        return self.solve(N, T, gamma).loss
+    def loss(self, N: Any, T: Any, gamma: Any = 0.0, test_noise: bool = False) -> Any:
+        """The expected test loss (float64, vectorised); see :meth:`solve`.
+
+        ``test_noise=True`` measures it against test labels that carry the same noise (adds ``noise / 2``).
+        """
+        out = self.solve(N, T, gamma).loss
+        return out + self.noise / 2.0 if test_noise else out
 
     # ----- mpmath -----------------------------------------------------------------------------
     def solve_mp_verified(self, N: Any, T: Any, gamma: Any, dps: int) -> tuple[RidgeSolution, dict[str, int]]:
@@ -388,9 +425,15 @@ class RandomFeatureRidge:
             default_w = self.spectrum.finite and self.w_var == 1 / self.spectrum.M
             w_var = mpmath.mpf(1) / int(self.spectrum.M) if default_w else mpmath.mpf(str(self.w_var))
             n, m = min(N_, T_), max(N_, T_)
+            eps = mpmath.mpf(str(self.noise))
             if rho == 0:
                 d1 = mpmath.mpf(int(self.spectrum.M)) if self.spectrum.finite else mpmath.inf
-                return RidgeSolution(N_, T_, g_, gb, rho, d1, d1, mpmath.mpf(0), mpmath.mpf(0), mpmath.mpf(0))
+                Mp = mpmath.mpf(self.spectrum.positive_count())
+                nz = mpmath.mpf(0)
+                if eps > 0 and mpmath.isfinite(T_):
+                    nz = eps / 2 * Mp / (T_ - Mp) if T_ > Mp else mpmath.inf
+                zero = mpmath.mpf(0)
+                return RidgeSolution(N_, T_, g_, gb, rho, d1, d1, nz, zero, zero, noise=nz)
             d1 = self.spectrum.sums_mp(rho, 1, 1)
             e1 = rho * self.spectrum.sums_mp(rho, 1, 2)
             iN = 0 if mpmath.isinf(N_) else 1 / N_
@@ -404,7 +447,11 @@ class RandomFeatureRidge:
                 loss = w_var / 2 * n * rho / (1 - n / m)
             else:
                 loss = self._loss_mp(rho, d1, e1, iN, iT, w_var)
-            return RidgeSolution(N_, T_, g_, gb, rho, d1, d1 - e1, loss, bias, loss - bias)
+            nz = mpmath.mpf(0)
+            if eps > 0:
+                gT = iT * (d1 - (1 - d1 * iN) * e1 / (1 - (d1 - e1) * iN))
+                nz = eps / 2 * gT / (1 - gT)
+            return RidgeSolution(N_, T_, g_, gb, rho, d1, d1 - e1, loss + nz, bias, loss - bias, noise=nz)
 
 
 def fast_ridge(model):

@@ -57,6 +57,7 @@ def simulate_ridge(
     u_var: float | None = None,
     quiet: bool = True,
     memory_budget: Any = None,
+    noise: float = 0.0,
 ) -> SimulationResult:
     """Monte-Carlo estimate of the test loss of the ridge model (see module docstring).
 
@@ -74,12 +75,17 @@ def simulate_ridge(
         Seed of :func:`numpy.random.default_rng`.
     teachers : int
         Teacher vectors per draw (variance reduction; they share ``u`` and ``X``).
+    noise : float
+        Variance of independent Gaussian noise added to the training labels (seeded; drawn after the other
+        arrays of a draw, so ``noise = 0`` reproduces the noiseless streams). The test error is against the
+        noiseless target, as :class:`~scalingsym.models.ridge.RandomFeatureRidge` with ``noise``.
     memory_budget : int or str, optional
         Bytes a draw may use (default: :func:`scalingsym.core.budget.memory_budget`); a larger draw is refused
         up front with its estimate.
     """
     N, T, seeds, teachers = positive_ints(N=N, T=T, seeds=seeds, teachers=teachers)
     gam = np.atleast_1d(np.asarray(check_ridge("gamma", gamma), dtype=np.float64))
+    noise = float(check_ridge("noise", noise))
     if spectrum.finite:
         check_ridge_draw(N, T, int(spectrum.M), teachers, memory_budget)
     lam, M, w_var, u_var, w2, sq = draw_setup(spectrum, task, w_var, u_var)
@@ -92,6 +98,8 @@ def simulate_ridge(
         W = rng.standard_normal((M, teachers)) * np.sqrt(w_var * w2)[:, None]
         Phi = X @ u.T  # T x N
         Y = X @ W  # T x teachers
+        if noise > 0:
+            Y = Y + math.sqrt(noise) * rng.standard_normal(Y.shape)
         U, sv, Vt = np.linalg.svd(Phi, full_matrices=False)
         UtY = U.T @ Y
         tol = sv.max(initial=0.0) * max(N, T) * np.finfo(np.float64).eps
