@@ -67,6 +67,15 @@ b = sp.Symbol("b", positive=True)
 #: Bahri et al. kernel exponent
 alpha_K = sp.Symbol("alpha_K", positive=True)
 
+#: teacher-weighted spectral sums of a general task ``w2_k``: ``A_w = sum w2 lam/(lam+rho)``,
+#: ``B_w = sum w2 lam^2/(lam+rho)^2``, ``C_w = sum w2 lam/(lam+rho)^2``; ``e_1 = d1 - d2``; and
+#: ``sigma_N2 = rho_N A_w(rho_N)`` at the width-limited ridge ``d1(rho_N) = N``
+A_w, B_w, C_w = sp.symbols("A_w B_w C_w", positive=True)
+e1 = sp.Symbol("e_1", positive=True)
+sigma_N2 = sp.Symbol("sigma_N2", positive=True)
+#: variance of the training-label noise
+sigma_eps2 = sp.Symbol("sigma_eps2", nonnegative=True)
+
 #: the test loss (left-hand side of the derived loss laws)
 L = sp.Symbol("L")
 

@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from ..core import symbols as S
 from ..core.errors import ParameterError, check_size
 from ..core.spectra import PowerLaw
 from ..core.tasks import Task
@@ -42,7 +43,7 @@ from .ridge import RandomFeatureRidge
 
 #: symbols of the general-teacher two-point deterministic equivalent: weighted sums
 #: ``A = sum w2 lam/(lam+rho)``, ``B = sum w2 lam^2/(lam+rho)^2`` and the unweighted ``e1 = d1 - d2``
-A_w, B_w, e1_s, sig2_s = sp.symbols("A_w B_w e_1 sigma_N2", positive=True)
+A_w, B_w, e1_s, sig2_s = S.A_w, S.B_w, S.e1, S.sigma_N2
 _eps = sp.Symbol("varepsilon", positive=True)
 _L = sp.Function("L")
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 import mpmath
@@ -45,12 +45,23 @@ from ..core.tasks import Task
 # ----------------------------------------------------------------------------- symbolic layer ----
 #: (B1a)
 SADDLE = sp.Eq(S.rho * (S.N - S.d1) * (S.T - S.d1), S.gamma_bar)
-#: (B1b), isotropic teacher
-LOSS_B1B = S.w_var / 2 * S.rho * S.N * S.T * (S.d1 - S.d2) / (
-    (S.N - S.d1) * (S.T - S.d1) + (S.d1 - S.d2) * (S.N + S.T - 2 * S.d1)
-)
-#: bias of the mean predictor, ``w_var/2 * rho^2 sum lambda/(lambda+rho)^2 = w_var/2 * rho (d1 - d2)``
-BIAS = S.w_var / 2 * S.rho * (S.d1 - S.d2)
+#: inner quantities of the two-point deterministic equivalent at ``s1 = s2`` (``dynamics_and_regimes.md`` B4):
+#: ``1 - d2/N = d kappa / d rho``, the inner renormalised ridge ``kappa`` and the data-side gain ``gamma_T``
+_A2 = 1 - S.d2 / S.N
+_KAPPA = S.rho * (1 - S.d1 / S.N)
+GAMMA_T = (S.d1 - (1 - S.d1 / S.N) * (S.d1 - S.d2) / _A2) / S.T
+#: the test loss for a general teacher (task weights ``w2_k`` through the sums ``A_w, B_w`` and ``sigma_N2``),
+#: against the noiseless target; label noise of variance ``sigma_eps2`` on the training labels adds
+#: ``sigma_eps2/2 * gamma_T / (1 - gamma_T)``
+LOSS_GENERAL = S.w_var / 2 * (
+    (S.rho * S.A_w - S.sigma_N2 - _KAPPA * S.B_w / _A2 + S.sigma_N2 * GAMMA_T) / (1 - GAMMA_T) + S.sigma_N2
+) + S.sigma_eps2 / 2 * GAMMA_T / (1 - GAMMA_T)
+#: the isotropic teacher (``w2_k = 1``: ``A_w = d1``, ``B_w = d2``) without noise: (B1b), obtained by substitution;
+#: ``sigma_N2`` drops out identically
+LOSS_B1B = sp.factor(sp.cancel(LOSS_GENERAL.subs({S.A_w: S.d1, S.B_w: S.d2, S.sigma_eps2: 0})))
+#: bias of the mean predictor, ``w_var/2 * rho^2 sum w2 lambda/(lambda+rho)^2``; isotropic ``w_var/2 rho (d1 - d2)``
+BIAS_GENERAL = S.w_var / 2 * S.rho**2 * S.C_w
+BIAS = BIAS_GENERAL.subs(S.C_w, (S.d1 - S.d2) / S.rho)
 #: (B2) in the Delta notation of MRS
 LOSS_RIDGELESS = S.w_var * S.Delta / (2 * (1 - S.n / S.m))
 
@@ -61,6 +72,19 @@ def _normalised(expr: sp.Expr) -> sp.Expr:
     """Rewrite an expression in ``1/N``, ``1/T`` and ``e1 = d1 - d2`` so ``N, T = inf`` evaluate."""
     out = expr.subs({S.d2: S.d1 - _e1}).subs({S.N: 1 / _iN, S.T: 1 / _iT})
     return sp.simplify(sp.cancel(out))
+
+
+@lru_cache(maxsize=4)
+def _compiled(module: str):
+    """:data:`LOSS_GENERAL` (noiseless), :data:`BIAS_GENERAL` and the noise gain ``gamma_T/(1 - gamma_T)``
+    compiled once per backend, in ``1/N``, ``1/T`` and ``e1`` so that ``N, T = inf`` evaluate."""
+    loss = _normalised(LOSS_GENERAL.subs(S.sigma_eps2, 0))
+    gain = _normalised(GAMMA_T / (1 - GAMMA_T))
+    return (
+        sp.lambdify((S.rho, S.d1, _e1, _iN, _iT, S.w_var, S.A_w, S.B_w, S.sigma_N2), loss, module),
+        sp.lambdify((S.rho, S.w_var, S.C_w), BIAS_GENERAL, module),
+        sp.lambdify((S.d1, _e1, _iN, _iT), gain, module),
+    )
 
 
 @dataclass(frozen=True)
@@ -314,10 +338,8 @@ class RandomFeatureRidge:
 
     def _noise_gain_np(self, N_, T_, pos, d1, e1, iN, iT):
         """``gamma_T / (1 - gamma_T)``: how much of the training-label noise variance reaches the test error."""
-        d2 = d1 - e1
         with np.errstate(divide="ignore", invalid="ignore"):
-            gT = iT * (d1 - (1.0 - d1 * iN) * e1 / (1.0 - d2 * iN))
-            gain = np.where(pos, gT / (1.0 - gT), 0.0)
+            gain = np.where(pos, _compiled("numpy")[2](d1, e1, iN, iT), 0.0)
             # rho = 0: least squares on all Mp modes, T > Mp samples: Mp / (T - Mp); none where T = inf
             Mp = self.spectrum.positive_count()
             full = np.where(np.isinf(T_), 0.0, np.where(T_ > Mp, Mp / (T_ - Mp), np.inf))
@@ -344,25 +366,20 @@ class RandomFeatureRidge:
             )
 
     def _general_task_np(self, N_, T_, r, d1, e1):
-        """Loss for a general teacher: the two-point DE of ``dynamics_and_regimes.md`` B4 at ``s1 = s2``."""
+        """Loss and bias for a general teacher: :data:`LOSS_GENERAL` evaluated with the teacher-weighted sums."""
         from ..core.resolvent import ridgeless_rho
 
         spec, task = self.spectrum, self.task
-        rN = np.where(np.isinf(N_), 0.0, 0.0)
+        rN = np.zeros(np.shape(N_))
         finN = np.isfinite(N_)
         if np.any(finN):
-            rN = rN.copy()
             rN[finN] = ridgeless_rho(spec, N_[finN])
         sig2 = np.where(rN > 0, rN * spec.sums(np.where(rN > 0, rN, 1.0), 1, 1, task), 0.0)
         iN = np.where(np.isinf(N_), 0.0, 1.0 / N_)
         iT = np.where(np.isinf(T_), 0.0, 1.0 / T_)
-        a2 = 1.0 - (d1 - e1) * iN  # 1 - d2/N = d kappa / d rho
-        kap = r * (1.0 - d1 * iN)
-        gT = iT * (d1 - (1.0 - d1 * iN) * e1 / a2)
-        K = r * spec.sums(r, 1, 1, task) - sig2 - kap * spec.sums(r, 2, 2, task) / a2
-        E = (K + sig2 * gT) / (1.0 - gT) + sig2
-        bias = self.w_var / 2 * r**2 * spec.sums(r, 1, 2, task)
-        return self.w_var / 2 * E, bias
+        A, B, C = spec.sums(r, 1, 1, task), spec.sums(r, 2, 2, task), spec.sums(r, 1, 2, task)
+        loss_fn, bias_fn, _ = _compiled("numpy")
+        return loss_fn(r, d1, e1, iN, iT, self.w_var, A, B, sig2), bias_fn(r, self.w_var, C)
 
     def loss(self, N: Any, T: Any, gamma: Any = 0.0, test_noise: bool = False) -> Any:
         """The expected test loss (float64, vectorised); see :meth:`solve`.
@@ -373,6 +390,17 @@ class RandomFeatureRidge:
         return out + self.noise / 2.0 if test_noise else out
 
     # ----- mpmath -----------------------------------------------------------------------------
+    def _general_task_mp(self, N_, rho, d1, e1, iN, iT, w_var):
+        """:data:`LOSS_GENERAL` and its bias at the working precision (teacher-weighted mpmath sums)."""
+        from ..core.resolvent import ridgeless_rho_mp
+
+        spec, task = self.spectrum, self.task
+        rN = ridgeless_rho_mp(spec, N_) if mpmath.isfinite(N_) else mpmath.mpf(0)
+        sig2 = rN * spec.sums_mp(rN, 1, 1, task) if rN > 0 else mpmath.mpf(0)
+        A, B, C = (spec.sums_mp(rho, p, q, task) for p, q in ((1, 1), (2, 2), (1, 2)))
+        loss_fn, bias_fn, _ = _compiled("mpmath")
+        return loss_fn(rho, d1, e1, iN, iT, w_var, A, B, sig2), bias_fn(rho, w_var, C)
+
     def solve_mp_verified(self, N: Any, T: Any, gamma: Any, dps: int) -> tuple[RidgeSolution, dict[str, int]]:
         """:meth:`solve_mp` at ``dps`` digits, checked against a solve with ``max(10, dps // 2)`` guard digits.
 
@@ -438,15 +466,13 @@ class RandomFeatureRidge:
             e1 = rho * self.spectrum.sums_mp(rho, 1, 2)
             iN = 0 if mpmath.isinf(N_) else 1 / N_
             iT = 0 if mpmath.isinf(T_) else 1 / T_
-            if not self.task.is_isotropic:
-                raise ParameterError("the mpmath path supports the isotropic teacher only")
-            bias = w_var / 2 * rho * e1
             if gb == 0 and N_ == T_:
-                loss = mpmath.inf
-            elif gb == 0:
-                loss = w_var / 2 * n * rho / (1 - n / m)
+                loss, bias = mpmath.inf, w_var / 2 * rho * e1
+            elif not self.task.is_isotropic:
+                loss, bias = self._general_task_mp(N_, rho, d1, e1, iN, iT, w_var)
             else:
-                loss = self._loss_mp(rho, d1, e1, iN, iT, w_var)
+                bias = w_var / 2 * rho * e1
+                loss = w_var / 2 * n * rho / (1 - n / m) if gb == 0 else self._loss_mp(rho, d1, e1, iN, iT, w_var)
             nz = mpmath.mpf(0)
             if eps > 0:
                 gT = iT * (d1 - (1 - d1 * iN) * e1 / (1 - (d1 - e1) * iN))

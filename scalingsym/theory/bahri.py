@@ -30,7 +30,7 @@ from ..core.errors import ParameterError
 from ..core.expressions import to_sympy
 from ..core.result import Result
 from ..models.bahri import _L, _SOURCE, ALPHA_K_MAX, A_w, B_w, _eps, e1_s, sig2_s
-from ..models.ridge import derive_ridgeless
+from ..models.ridge import LOSS_GENERAL, derive_ridgeless
 from .spectral import A_alpha
 
 
@@ -106,16 +106,13 @@ def variance_limited() -> dict[str, Result]:
 def general_teacher_loss() -> sp.Expr:
     """The two-point deterministic equivalent at ``s1 = s2 = s`` as a sympy expression (general teacher).
 
-    Same formula as the core's numeric general-teacher path (``dynamics_and_regimes.md`` B4), in terms of
+    The model's :data:`~scalingsym.models.ridge.LOSS_GENERAL` (from which the numeric paths are compiled;
+    ``dynamics_and_regimes.md`` B4), in terms of
     ``rho``, ``d1``, ``e1 = d1 - d2``, the teacher-weighted sums ``A_w = sum w2 lam/(lam+rho)``,
     ``B_w = sum w2 lam^2/(lam+rho)^2`` and ``sigma_N2 = rho_N A_w(rho_N)`` at ``d1(rho_N) = N``. Returns
     ``E`` with ``L = w_var/2 * E``.
     """
-    a2 = 1 - (S.d1 - e1_s) / S.N
-    kap = S.rho * (1 - S.d1 / S.N)
-    gT = (S.d1 - (1 - S.d1 / S.N) * e1_s / a2) / S.T
-    K = S.rho * A_w - sig2_s - kap * B_w / a2
-    return (K + sig2_s * gT) / (1 - gT) + sig2_s
+    return (2 / S.w_var * LOSS_GENERAL.subs(S.sigma_eps2, 0)).subs(S.d2, S.d1 - e1_s)
 
 
 def _ridgeless_branches() -> tuple[sp.Expr, sp.Expr]:
