@@ -40,6 +40,12 @@ _compat.install()
 _LAZY = {
     "SimulationResult": "scalingsym.simulate.ridge",
     "simulate_ridge": "scalingsym.simulate.ridge",
+    "OnlineSGD": "scalingsym.models.sgd",
+    "schedule_loss_curve": "scalingsym.models.sgd",
+    "static_ensemble": "scalingsym.models.ensemble",
+    "dynamics_ensemble": "scalingsym.models.ensemble",
+    "ensemble_loss": "scalingsym.models.ensemble",
+    "parse_task": "scalingsym.core.parsing",
 }
 
 
@@ -61,6 +67,7 @@ __all__ = [
     "ArraySpectrum",
     "ConvergenceError",
     "ExprSpectrum",
+    "OnlineSGD",
     "ParameterError",
     "PowerLaw",
     "RandomFeatureRidge",
@@ -72,12 +79,17 @@ __all__ = [
     "Task",
     "__version__",
     "derive_ridgeless",
+    "dynamics_ensemble",
+    "ensemble_loss",
     "parse_expression",
     "parse_spectrum",
+    "parse_task",
     "ridgeless_rho",
     "ridgeless_rho_mp",
+    "schedule_loss_curve",
     "self_consistent_equation",
     "simulate_ridge",
+    "static_ensemble",
     "solve_rho",
     "solve_rho_mp",
 ]

@@ -386,3 +386,20 @@ def test_label_noise_float64_against_mpmath_and_test_noise():
         assert model.loss(N, T, g, test_noise=True) - model.loss(N, T, g) == pytest.approx(0.005, rel=1e-12)
     # min(N, T) >= M: least squares on all 300 modes with T = 600 samples: noise/2 * 300 / 300
     assert float(model.loss(300, 600, 0.0)) == pytest.approx(0.005, rel=1e-12)
+
+
+def test_ensemble_flag_on_loss_and_dynamics(capsys):
+    from scalingsym.models.ensemble import static_ensemble
+
+    base = ["loss", "--spectrum", "powerlaw(alpha=0.5, M=400)", "--N", "100", "--T", "200", "--ridge", "0.01", "--json"]
+    single = strict_loads(run_cli(base, capsys)[1])["loss"]
+    four = strict_loads(run_cli([*base, "--ensemble", "4"], capsys)[1])
+    assert four["single_loss"] == single and four["loss"] < single
+    model = RandomFeatureRidge(PowerLaw(alpha=0.5, M=400))
+    assert four["loss"] == pytest.approx(float(static_ensemble(model, 100, 200, 0.01, E=4).loss[0]), rel=1e-15)
+    dyn = ["dynamics", "--a", "2", "--b", "1.5", "--M", "300", "--N", "64", "--P", "256", "--t", "10,100", "--json"]
+    one = strict_loads(run_cli(dyn, capsys)[1])
+    ens = strict_loads(run_cli([*dyn, "--ensemble", "1"], capsys)[1])
+    assert one["test_loss"] == ens["test_loss"]
+    code, _, err = run_cli([*dyn, "--ensemble", "0"], capsys)
+    assert code == 2 and "ensemble" in err.lower()

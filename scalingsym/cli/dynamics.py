@@ -9,6 +9,7 @@ import sympy as sp
 
 from ..core.errors import ParameterError
 from ..models.dynamics import GradientFlowRF
+from ..models.ensemble import check_ensemble, dynamics_ensemble
 from ..theory.bap_exponents import bottleneck_exponents, compute_optimal, to_plrf
 from . import emit
 from ._common import finite_or_none, size_arg
@@ -45,6 +46,12 @@ def _dynamics(args: argparse.Namespace) -> dict:
         "convention": "lambda_k = k^-b, task power lambda_k w_k^2 = k^-a; gradient flow on (1/2P) sum (f-y)^2; "
         "L = E[(f-y)^2] (no 1/2); None stands for inf",
     }
+    if args.ensemble != 1:
+        check_ensemble(args.ensemble)
+        ens = dynamics_ensemble(model, t, args.N, args.P, E=args.ensemble, data=args.ensemble_data)
+        out.update(ensemble=args.ensemble, ensemble_data=args.ensemble_data, single_test_loss=out["test_loss"],
+                   test_loss=[finite_or_none(x) for x in ens.loss[0]],
+                   cross_term=[finite_or_none(x) for x in ens.cross])
     emit(out, args.json)
     return out
 
@@ -83,6 +90,9 @@ def register(sub) -> None:
     p.add_argument("--M", type=size_arg, default=math.inf, help="number of modes (inf allowed; default inf)")
     p.add_argument("--t", required=True, help="comma-separated times, e.g. 1,10,100")
     p.add_argument("--nodes", type=int, default=None, help="Talbot nodes per half contour (default 24 / 16)")
+    p.add_argument("--ensemble", type=size_arg, default=1.0, help="ensemble size E (integer or inf; default 1)")
+    p.add_argument("--ensemble-data", choices=("same", "independent"), default="same",
+                   help="the members share the training data (default) or draw their own")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=_dynamics)
 

@@ -9,6 +9,7 @@ import mpmath
 
 from ..core.errors import ParameterError
 from ..core.parsing import parse_spectrum, parse_task
+from ..models.ensemble import check_ensemble, static_ensemble
 from ..models.ridge import RandomFeatureRidge
 from ..simulate.ridge import simulate_ridge
 from . import emit
@@ -35,7 +36,16 @@ def _loss(args: argparse.Namespace) -> dict:
         sol = model.solve(args.N, args.T, args.ridge)
         keys = ("loss", "rho", "d1", "d2", "bias", "variance", "gamma_bar")
         out = {key: finite_or_none(getattr(sol, key)) for key in keys}
-    loss_inf = (mpmath.isinf(sol.loss) if isinstance(sol.loss, mpmath.mpf) else sol.loss == float("inf"))
+    if args.ensemble != 1:
+        check_ensemble(args.ensemble)
+        if args.precision or args.noise:
+            raise ParameterError("--ensemble is available on the float64 path without --noise")
+        ens = static_ensemble(model, args.N, args.T, args.ridge, E=args.ensemble, data=args.ensemble_data)
+        out.update(ensemble=args.ensemble, ensemble_data=args.ensemble_data, single_loss=out["loss"],
+                   loss=finite_or_none(ens.loss[0]), ensemble_cross=finite_or_none(ens.cross))
+        loss_inf = not math.isfinite(float(ens.loss[0]))  # E = inf stays finite at the ridgeless peak
+    else:
+        loss_inf = mpmath.isinf(sol.loss) if isinstance(sol.loss, mpmath.mpf) else sol.loss == float("inf")
     out.update(
         spectrum=spec.describe(),
         task=task.describe(),
@@ -94,6 +104,9 @@ def register(sub) -> None:
     p.add_argument("--precision", type=int, default=None, help="significant digits (mpmath), 5..1000")
     p.add_argument("--task", default="isotropic", help=TASK_HELP)
     p.add_argument("--noise", type=ridge_arg, default=0.0, help="variance of the training-label noise (default 0)")
+    p.add_argument("--ensemble", type=size_arg, default=1.0, help="ensemble size E (integer or inf; default 1)")
+    p.add_argument("--ensemble-data", choices=("same", "independent"), default="same",
+                   help="the members share the training data (default) or draw their own")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=_loss)
 
