@@ -40,6 +40,10 @@ from scalingsym.theory.kernels import kernel_exponent
 TITLE = "Variance- and resolution-limited regimes, kernels on the torus, nonlinear random features"
 
 
+#: rough single-core seconds of the quick variant (the report starts the longest pieces first)
+QUICK_SECONDS = 28
+
+
 def _check(checks: list, name: str, expected: float, got: float, tol: float) -> None:
     ok = bool(abs(got - expected) <= tol)
     checks.append({"name": name, "expected": float(expected), "got": float(got), "tol": float(tol), "ok": ok})

@@ -32,6 +32,9 @@ from scalingsym.theory.bap_exponents import (
     compute_optimal,
 )
 
+#: rough single-core seconds of the quick variant (the report starts the longest pieces first)
+QUICK_SECONDS = 7
+
 
 def _check(name, expected, got, tol):
     ok = bool(abs(float(got) - float(expected)) <= tol)

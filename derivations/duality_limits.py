@@ -29,6 +29,9 @@ from scalingsym.theory.diagrams import (
 from scalingsym.theory.duality import NT_DUALITY, grid_check, train_loss, verify
 from scalingsym.theory.limits import LIMITS, check_limit
 
+#: rough single-core seconds of the quick variant (the report starts the longest pieces first)
+QUICK_SECONDS = 8
+
 
 def _check(name, expected, got, tol, ok=None):
     ok = bool(abs(got - expected) <= tol) if ok is None else bool(ok)

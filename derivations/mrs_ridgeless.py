@@ -38,6 +38,10 @@ from scalingsym.theory.spectral import A_alpha, Delta_asymptotic, TailLaw
 NAME = "mrs_ridgeless"
 
 
+#: rough single-core seconds of the quick variant (the report starts the longest pieces first)
+QUICK_SECONDS = 14
+
+
 def _rel(name: str, expected: float, got: float, tol: float) -> dict:
     err = abs(got / expected - 1) if expected != 0 else abs(got)
     return {"name": name, "expected": float(expected), "got": float(got), "tol": tol, "ok": bool(err <= tol)}

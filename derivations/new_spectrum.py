@@ -29,6 +29,10 @@ NAME = "new_spectrum"
 EXPR = "k**-2*log(k+1)**2"
 
 
+#: rough single-core seconds of the quick variant (the report starts the longest pieces first)
+QUICK_SECONDS = 5
+
+
 def _local_slope(law: sp.Expr, var: sp.Symbol, at: float, fixed: dict) -> float:
     """``d log L / d log var`` of a derived law at ``var = at``."""
     dl = var * sp.diff(sp.log(law), var)

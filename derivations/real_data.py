@@ -54,6 +54,10 @@ LABEL_PAIRS = [(8, 16), (16, 32), (32, 64), (32, 128), (64, 256), (64, 512), (16
 FEATURE_N = {"quick": (64, 256, 1024), "full": (64, 256, 1024, 4096)}
 
 
+#: rough single-core seconds of the quick variant (the report starts the longest pieces first)
+QUICK_SECONDS = 20
+
+
 def prepare(name: str, seed: int = 0, test_fraction: float = 0.3):
     """Load, split (seeded permutation) and scale a data set; returns ``(pool, test, dataset, idx)``."""
     d = load_dataset(name)

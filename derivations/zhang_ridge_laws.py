@@ -34,6 +34,10 @@ from scalingsym.theory.spectral import TailLaw
 NAME = "zhang_ridge_laws"
 
 
+#: rough single-core seconds of the quick variant (the report starts the longest pieces first)
+QUICK_SECONDS = 2
+
+
 def _check(name: str, expected: float, got: float, tol: float) -> dict:
     err = abs(got / expected - 1) if expected != 0 else abs(got)
     return {"name": name, "expected": float(expected), "got": float(got), "tol": tol, "ok": bool(err <= tol)}

@@ -46,6 +46,8 @@ _LAZY = {
     "dynamics_ensemble": "scalingsym.models.ensemble",
     "ensemble_loss": "scalingsym.models.ensemble",
     "parse_task": "scalingsym.core.parsing",
+    "sweep": "scalingsym.output.sweep",
+    "plot_sweep": "scalingsym.output.sweep_plot",
 }
 
 
@@ -84,12 +86,14 @@ __all__ = [
     "parse_expression",
     "parse_spectrum",
     "parse_task",
+    "plot_sweep",
     "ridgeless_rho",
     "ridgeless_rho_mp",
     "schedule_loss_curve",
     "self_consistent_equation",
     "simulate_ridge",
     "static_ensemble",
+    "sweep",
     "solve_rho",
     "solve_rho_mp",
 ]

@@ -17,7 +17,8 @@ c. time to derive the exponents symbolically (:func:`scalingsym.theory.regimes.e
 d. Monte-Carlo: 20 ridges from one decomposition vs 1 ridge (and vs 20 independent fits), and 10 nested
    ``N`` with shared draws (:func:`scalingsym.simulate.ridge.simulate_ridge_nested_N`) vs 10 independent fits;
 e. a gradient-flow loss curve (100 times, finite ``P``) and its error against a run with twice the
-   Talbot nodes.
+   Talbot nodes;
+f. the main job, ``report``, end to end (wall seconds; the derivations' own seconds next to it).
 
 Times are process CPU seconds (the machine may be shared), wall seconds next to them; the Monte-Carlo row
 uses wall seconds (multi-threaded BLAS).
@@ -296,6 +297,42 @@ def bench_dynamics() -> dict:
     }
 
 
+# ------------------------------------------------------------------------------------------ (f) --
+def bench_report(quick: bool) -> dict:
+    """Row (f): the main job (``report``) end to end, wall seconds, with its derivations' own seconds.
+
+    The full row is ``python -m scalingsym report`` as shipped (every derivation, the table, the figures, the
+    LaTeX compile when ``pdflatex`` is there) in a temporary folder; ``quick`` runs one small derivation only.
+    ``derivations_s`` is the sum of the derivations' wall seconds measured inside the workers: what one
+    process would spend on them one after the other.
+    """
+    import shutil
+    import tempfile
+
+    from ..output.report import build_report, default_workers
+
+    kwargs: dict[str, Any] = {"derivations": ["zhang_ridge_laws"], "figures": False, "compile": False,
+                              "simulate": False} if quick else {}
+    workers = default_workers()
+    with tempfile.TemporaryDirectory(prefix="scalingsym-bench-report-") as tmp:
+        with _Timer() as t:
+            out = build_report(tmp, quiet=True, workers=workers, **kwargs)
+        pieces = sum(d.seconds for d in out.derivations)
+    return {
+        "setup": "report, one quick derivation" if quick else "report (the main job), as shipped",
+        "workers": workers,
+        "wall_s": t.wall,
+        "derivations_s": pieces,
+        "derivations": {d.name: round(d.seconds, 1) for d in out.derivations},
+        "skipped": out.skipped,
+        "compiled": out.compiled,
+        "pdflatex": shutil.which("pdflatex") is not None,
+        "target_s": 90.0,
+        "ok": bool(out.ok and (quick or t.wall <= 90.0)),
+        "checks_ok": bool(out.ok),
+    }
+
+
 # ------------------------------------------------------------------------------------------ run --
 def run_benchmark(quick: bool = False, seed: int = 0) -> dict:
     """Run every row; returns the JSON-able table (``quick`` shrinks the sizes for a smoke test)."""
@@ -319,6 +356,7 @@ def run_benchmark(quick: bool = False, seed: int = 0) -> dict:
         out["c_symbolic_exponents"] = bench_symbolic()
         out["d_monte_carlo"] = bench_monte_carlo(quick)
         out["e_dynamics"] = bench_dynamics()
+        out["f_report"] = bench_report(quick)
     out["total_cpu_s"] = total.cpu
     out["total_wall_s"] = total.wall
     out["peak_rss_MB"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -371,6 +409,12 @@ def format_table(res: dict) -> str:
                      f"<= 5 s, <= 1e-4 | {e['ok']}")
     else:
         lines.append("e | dynamics loss curve | not available | | ")
+    f = res.get("f_report")
+    if f is not None:
+        slowest = ", ".join(f"{k} {v:g}" for k, v in sorted(f["derivations"].items(), key=lambda kv: -kv[1])[:3])
+        lines.append(f"f | {f['setup']}, {f['workers']} workers: wall s (derivations alone, one after the other) | "
+                     f"{f['wall_s']:.1f} ({f['derivations_s']:.1f}; slowest {slowest}) | <= {f['target_s']:g} s | "
+                     f"{f['ok']}")
     lines.append(f"- | total | {res['total_cpu_s']:.0f} s CPU, {res['total_wall_s']:.0f} s wall, "
                  f"peak RSS {res['peak_rss_MB']:.0f} MB | < 600 s | ")
     return "\n".join(lines)

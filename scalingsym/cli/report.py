@@ -10,6 +10,7 @@ them; the exit code is 1 when a check fails or the LaTeX does not compile.
 from __future__ import annotations
 
 import argparse
+import pathlib
 import sys
 
 from ..core.errors import ParameterError
@@ -20,11 +21,17 @@ from . import emit
 def _handle(args: argparse.Namespace):
     if args.seeds < 2:
         raise ParameterError(f"--seeds must be >= 2 (a standard error needs two); got {args.seeds}")
+    if args.workers is not None and args.workers < 1:
+        raise ParameterError(f"--workers must be >= 1; got {args.workers}")
+    out = pathlib.Path(args.out)
+    blocked = next((p for p in (out, *out.parents) if p.exists() and not p.is_dir()), None)
+    if blocked is not None:
+        raise ParameterError(f"--out {args.out!r} must be a folder, but {str(blocked)!r} is a file")
     log = None if (args.json or args.quiet) else print
     names = None if args.only is None else [s for s in args.only.split(",") if s]
     out = build_report(args.out, quick=not args.full, derivations=names, figures=not args.no_figures,
                        simulate=not args.no_simulation, seeds=args.seeds, compile=not args.no_compile,
-                       quiet=args.quiet or args.json, log=log)
+                       quiet=args.quiet or args.json, log=log, workers=args.workers)
     summary = out.summary()
     if args.json:
         emit(summary, True)
@@ -60,5 +67,7 @@ def register(sub) -> None:
     p.add_argument("--no-simulation", action="store_true", help="no Monte-Carlo points or table")
     p.add_argument("--no-compile", action="store_true", help="write report.tex without running pdflatex")
     p.add_argument("--quiet", action="store_true", help="no progress bars or per-step lines")
+    p.add_argument("--workers", type=int, default=None,
+                   help="processes for the independent derivations, table and figures (default: cores, at most 2)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(handler=_handle)

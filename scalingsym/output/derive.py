@@ -11,8 +11,9 @@ file that is missing is simply not listed, and one that cannot be imported or ru
 failed derivation rather than stopping the others.
 
 The directory is, in order: the ``directory`` argument, the environment variable
-``SCALINGSYM_DERIVATIONS``, ``./derivations`` in the working directory, and ``derivations/`` next to
-the installed package (the source checkout).
+``SCALINGSYM_DERIVATIONS``, ``./derivations`` in the working directory, ``derivations/`` next to
+the package (the source checkout, also an editable install), and ``scalingsym/_derivations/`` inside the
+installed package (the copy a wheel ships; the top-level ``derivations/`` stays the source of truth).
 
 Examples
 --------
@@ -49,6 +50,8 @@ from ..core.errors import ParameterError
 __all__ = ["DerivationOutcome", "derivations_dir", "find_derivations", "list_derivations", "run_derivation"]
 
 ENV_VAR = "SCALINGSYM_DERIVATIONS"
+#: the folder, inside the installed package, that a wheel's build copies ``derivations/*.py`` into
+PACKAGED = "_derivations"
 
 
 def derivations_dir(directory: str | os.PathLike | None = None) -> pathlib.Path:
@@ -62,13 +65,15 @@ def derivations_dir(directory: str | os.PathLike | None = None) -> pathlib.Path:
     if os.environ.get(ENV_VAR):
         candidates.append(pathlib.Path(os.environ[ENV_VAR]))
     candidates.append(pathlib.Path.cwd() / "derivations")
-    candidates.append(pathlib.Path(__file__).resolve().parent.parent / "derivations")
+    package = pathlib.Path(__file__).resolve().parent.parent
+    candidates.append(package.parent / "derivations")
+    candidates.append(package / PACKAGED)
     for d in candidates:
         if d.is_dir() and any(d.glob("*.py")):
             return d
     raise ParameterError(
-        "no derivations directory found; run from the source checkout or set "
-        f"{ENV_VAR} to the folder holding the derivations/*.py scripts"
+        "no derivations directory found: this installation ships none (reinstall the scalingsym wheel); "
+        f"run from the source checkout or set {ENV_VAR} to the folder holding the derivations/*.py scripts"
     )
 
 

@@ -32,7 +32,6 @@ from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
-from scipy.optimize import minimize_scalar
 
 from ..core.errors import ParameterError
 from ..core.spectra import PowerLaw, Spectrum
@@ -45,6 +44,7 @@ __all__ = [
     "compute_frontier",
     "loss_vs_N",
     "optimal_ridge_loss",
+    "optimal_ridge_losses",
     "regime_map",
     "save_figure",
 ]
@@ -213,24 +213,53 @@ def regime_map(
 
 
 # ----------------------------------------------------------------------------- optimal ridge ----
-def optimal_ridge_loss(model: RandomFeatureRidge, N: float, T: float, grid: int = 81) -> tuple[float, float]:
-    """``(gamma_bar*, L*)``: the ridge minimising (B1b) at ``(N, T)``, numerically.
+def optimal_ridge_losses(model: RandomFeatureRidge, N, T, grid: int = 81, refine: int = 33,
+                         xtol: float = 1e-7) -> tuple[np.ndarray, np.ndarray]:
+    """``(gamma_bar*, L*)`` arrays: the ridge minimising (B1b) at each ``(N, T)`` pair, all pairs at once.
 
-    A log-spaced scan of ``gamma_bar`` over ``[1e-8, 1e8] x lambda_1`` followed by a bounded Brent
-    minimisation in ``log gamma_bar`` around the best grid point (relative tolerance ~1e-8 in log).
+    A log-spaced scan of ``gamma_bar`` over ``[1e-8, 1e8] x lambda_1`` (``grid`` points), then zoomed scans of
+    ``refine`` points on the two cells around the best point, until the bracket in ``log gamma_bar`` is narrower
+    than ``xtol`` (each scan is one vectorised loss evaluation for every pair).
+
+    >>> from scalingsym.core.spectra import PowerLaw
+    >>> g, L = optimal_ridge_losses(RandomFeatureRidge(PowerLaw(alpha=1, M=300)), [50.0, 100.0], [200.0, 100.0])
+    >>> g.shape, bool((L > 0).all())
+    ((2,), True)
     """
+    N_ = np.atleast_1d(np.asarray(N, dtype=float))[:, None]
+    T_ = np.atleast_1d(np.asarray(T, dtype=float))[:, None]
+    N_, T_ = np.broadcast_arrays(N_, T_)
     lam1 = float(model.spectrum.eigenvalues(1)[0])
-    lg = np.linspace(math.log(lam1) - 8 * math.log(10), math.log(lam1) + 8 * math.log(10), grid)
-    L = np.asarray(model.loss(N, T, np.exp(lg) * model.u_var), dtype=float)
-    i = int(np.nanargmin(L))
-    a, b = lg[max(i - 1, 0)], lg[min(i + 1, grid - 1)]
+    lo, hi = math.log(lam1) - 8 * math.log(10), math.log(lam1) + 8 * math.log(10)
+    lg = np.broadcast_to(np.linspace(lo, hi, grid), (N_.shape[0], grid))
+    best_x = np.full(N_.shape[0], np.nan)
+    best_L = np.full(N_.shape[0], np.inf)
+    while True:
+        L = np.asarray(model.loss(N_, T_, np.exp(lg) * model.u_var), dtype=float)
+        L = np.where(np.isfinite(L), L, np.inf)
+        i = np.argmin(L, axis=1)
+        rows = np.arange(lg.shape[0])
+        better = L[rows, i] < best_L
+        best_L = np.where(better, L[rows, i], best_L)
+        best_x = np.where(better, lg[rows, i], best_x)
+        a = lg[rows, np.maximum(i - 1, 0)]
+        b = lg[rows, np.minimum(i + 1, lg.shape[1] - 1)]
+        if float(np.max(b - a)) <= xtol:
+            break
+        lg = a[:, None] + (b - a)[:, None] * np.linspace(0.0, 1.0, refine)[None, :]
+    return np.exp(best_x), best_L
 
-    def f(x: float) -> float:
-        return float(model.loss(N, T, math.exp(x) * model.u_var))
 
-    res = minimize_scalar(f, bounds=(a, b), method="bounded", options={"xatol": 1e-8})
-    x = float(res.x) if res.fun <= L[i] else float(lg[i])
-    return math.exp(x), min(float(res.fun), float(L[i]))
+def optimal_ridge_loss(model: RandomFeatureRidge, N: float, T: float, grid: int = 81) -> tuple[float, float]:
+    """``(gamma_bar*, L*)``: the ridge minimising (B1b) at ``(N, T)``, numerically (see :func:`optimal_ridge_losses`).
+
+    >>> from scalingsym.core.spectra import PowerLaw
+    >>> g, L = optimal_ridge_loss(RandomFeatureRidge(PowerLaw(alpha=1, M=300)), 100.0, 100.0)
+    >>> g > 0 and L > 0
+    True
+    """
+    g, L = optimal_ridge_losses(model, [N], [T], grid=grid)
+    return float(g[0]), float(L[0])
 
 
 # ----------------------------------------------------------------------------- dynamics ---------
@@ -309,7 +338,7 @@ def compute_frontier(
     al = spectrum.alpha
     q = al / (2 + al)
     for C in _progress(list(Cs_), len(Cs_), quiet):
-        Ls = np.array([optimal_ridge_loss(model, math.sqrt(C * x), math.sqrt(C / x))[1] for x in rr])
+        Ls = optimal_ridge_losses(model, np.sqrt(C * rr), np.sqrt(C / rr))[1]
         grids[C] = Ls
         j = int(np.argmin(Ls))
         best.append((rr[j], Ls[j]))

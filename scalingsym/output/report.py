@@ -21,8 +21,12 @@ Examples
 
 from __future__ import annotations
 
+import ast
+import concurrent.futures
+import contextlib
 import json
 import math
+import multiprocessing
 import os
 import pathlib
 import re
@@ -33,11 +37,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..core.errors import ParameterError
 from ..core.spectra import PowerLaw
 from .check import CheckTable, check
-from .derive import DerivationOutcome, list_derivations, run_derivation
+from .derive import DerivationOutcome, find_derivations, list_derivations, run_derivation
 
-__all__ = ["ReportOutcome", "build_report", "compile_latex", "tex_escape"]
+__all__ = ["FIGURES", "ReportOutcome", "build_report", "compile_latex", "default_workers", "tex_escape"]
 
 #: the default model of the report: lambda_k = k^-2 (alpha = 1) on M = 300 latent dimensions
 DEFAULT_SPECTRUM = PowerLaw(alpha=1.0, M=300)
@@ -198,23 +203,106 @@ _CAPTIONS = {
 }
 
 
-def _make_figures(out_dir: pathlib.Path, spectrum: PowerLaw, simulate: bool, seeds: int, quiet: bool,
-                  quick: bool) -> dict[str, dict[str, pathlib.Path]]:
+#: the report's figures, in the order they appear
+FIGURES: tuple[str, ...] = ("loss_vs_N", "regime_map", "bap_loss_curves", "compute_frontier")
+
+
+def _make_figure(key: str, out_dir: pathlib.Path, spectrum: PowerLaw, simulate: bool, seeds: int, quiet: bool,
+                 quick: bool) -> dict[str, pathlib.Path] | None:
+    """Draw and save one figure of :data:`FIGURES`; ``None`` when its model is not available."""
     from . import plot
 
     fig_dir = out_dir / "figures"
+    if key == "loss_vs_N":
+        fig, _ = plot.loss_vs_N(spectrum, Ts=(30, 100, 1000), simulate=simulate, seeds=seeds, quiet=quiet)
+    elif key == "regime_map":
+        fig, _ = plot.regime_map(PowerLaw(alpha=spectrum.alpha, M=math.inf), T=1000.0)
+    elif key == "bap_loss_curves":
+        got = plot.bap_loss_curves(quiet=quiet)
+        if got is None:
+            return None
+        fig = got[0]
+    elif key == "compute_frontier":
+        Cs = (1e3, 1e4, 1e5) if quick else None
+        fig, _ = plot.compute_frontier(PowerLaw(alpha=spectrum.alpha, M=math.inf), Cs=Cs, quiet=quiet)
+    else:  # pragma: no cover - the keys are the module's own
+        raise ValueError(f"unknown figure {key!r}")
+    return plot.save_figure(fig, fig_dir, key)
+
+
+def _make_figures(out_dir: pathlib.Path, spectrum: PowerLaw, simulate: bool, seeds: int, quiet: bool,
+                  quick: bool) -> dict[str, dict[str, pathlib.Path]]:
     figs: dict[str, dict[str, pathlib.Path]] = {}
-    fig, _ = plot.loss_vs_N(spectrum, Ts=(30, 100, 1000), simulate=simulate, seeds=seeds, quiet=quiet)
-    figs["loss_vs_N"] = plot.save_figure(fig, fig_dir, "loss_vs_N")
-    fig, _ = plot.regime_map(PowerLaw(alpha=spectrum.alpha, M=math.inf), T=1000.0)
-    figs["regime_map"] = plot.save_figure(fig, fig_dir, "regime_map")
-    got = plot.bap_loss_curves(quiet=quiet)
-    if got is not None:
-        figs["bap_loss_curves"] = plot.save_figure(got[0], fig_dir, "bap_loss_curves")
-    Cs = (1e3, 1e4, 1e5) if quick else None
-    fig, _ = plot.compute_frontier(PowerLaw(alpha=spectrum.alpha, M=math.inf), Cs=Cs, quiet=quiet)
-    figs["compute_frontier"] = plot.save_figure(fig, fig_dir, "compute_frontier")
+    for key in FIGURES:
+        got = _make_figure(key, out_dir, spectrum, simulate, seeds, quiet, quick)
+        if got is not None:
+            figs[key] = got
     return figs
+
+
+def default_workers() -> int:
+    """Worker processes of the report by default: the cores this process may use, at most 2.
+
+    >>> 1 <= default_workers() <= 2
+    True
+    """
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(2, cores))
+
+
+@contextlib.contextmanager
+def _one_blas_thread():
+    """One BLAS thread per worker process (the workers already use the cores; threads would oversubscribe)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl is a dependency
+        yield
+        return
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
+
+
+def _task(kind: str, *args: Any) -> tuple[Any, tuple[float, float]]:
+    """One piece of the report and its (wall, CPU) seconds (module level, so a worker process can run it)."""
+    t0, c0 = time.perf_counter(), time.process_time()
+    out = _task_body(kind, *args)
+    return out, (time.perf_counter() - t0, time.process_time() - c0)
+
+
+def _task_body(kind: str, *args: Any) -> Any:
+    with _one_blas_thread():
+        if kind == "derivation":
+            name, out_dir, quick = args
+            return run_derivation(name, out_dir, quick=quick)
+        if kind == "check":
+            spectrum, seeds, quiet = args
+            return check(spectrum, CHECK_POINTS, seeds=seeds, seed=12345, quiet=quiet)
+        if kind == "figure":
+            return _make_figure(*args)
+    raise ValueError(f"unknown report task {kind!r}")  # pragma: no cover
+
+
+def _cost_hint(name: str) -> float:
+    """A derivation's ``QUICK_SECONDS`` (a module-level number, read without importing), else 10 s."""
+    try:
+        path = find_derivations()[name]
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (ParameterError, KeyError, OSError, SyntaxError, UnicodeDecodeError):
+        return 10.0
+    for node in tree.body:
+        if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                and node.targets[0].id == "QUICK_SECONDS" and isinstance(node.value, ast.Constant)
+                and isinstance(node.value.value, int | float)):
+            return float(node.value.value)
+    return 10.0
+
+
+#: rough single-core seconds of the report's own tasks (to start the longest first)
+_TASK_COST = {("check", ""): 8.0, ("figure", "loss_vs_N"): 12.0, ("figure", "regime_map"): 2.0,
+              ("figure", "bap_loss_curves"): 6.0, ("figure", "compute_frontier"): 8.0}
 
 
 def build_report(
@@ -229,6 +317,7 @@ def build_report(
     quiet: bool = False,
     spectrum: PowerLaw = DEFAULT_SPECTRUM,
     log=None,
+    workers: int | None = None,
 ) -> ReportOutcome:
     """Build (and compile) the report in ``out_dir``.
 
@@ -252,29 +341,46 @@ def build_report(
         The model of the main figure and of the simulation table (default ``alpha = 1``, ``M = 300``).
     log : callable, optional
         Called with one line of progress text per step (e.g. ``print``).
+    workers : int, optional
+        Processes for the independent pieces (each derivation, the simulation table, each figure), longest
+        first; default :func:`default_workers`. ``1`` runs everything in this process. The output does not
+        depend on it: every piece seeds its own draws.
     """
     t0 = time.perf_counter()
     out_dir = pathlib.Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError) as exc:
+        raise ParameterError(f"out_dir {str(out_dir)!r} is not a folder (a file is in the way: {exc.filename})") \
+            from None
     say = log or (lambda _msg: None)
     names = list(list_derivations()) if derivations is None else list(derivations)
     outcome = ReportOutcome(out_dir=out_dir, tex_path=out_dir / "report.tex")
+    workers = default_workers() if workers is None else int(workers)
+    if workers < 1:
+        raise ParameterError(f"workers must be >= 1; got {workers}")
+    tasks: list[tuple[tuple[str, str], tuple, float]] = []
     for name in names:
-        d = run_derivation(name, out_dir / "derivations" / name, quick=quick)
+        tasks.append((("derivation", name), ("derivation", name, out_dir / "derivations" / name, quick),
+                      _cost_hint(name)))
+    if simulate:
+        tasks.append((("check", ""), ("check", spectrum, seeds, quiet), _TASK_COST[("check", "")]))
+    if figures:
+        for key in FIGURES:
+            tasks.append((("figure", key), ("figure", key, out_dir, spectrum, simulate, seeds, quiet, quick),
+                          _TASK_COST[("figure", key)]))
+    done = _run_tasks(tasks, workers, say)
+    for name in names:
+        d = done[("derivation", name)]
         missing = _missing_dependency(d) if d.error else None
         if missing:
             outcome.skipped[name] = missing
-            say(f"derivation {name}: skipped ({missing})")
             continue
         outcome.derivations.append(d)
-        status = "ok" if d.ok else ("ERROR" if d.error else f"{len(d.failed_checks)} checks FAILED")
-        say(f"derivation {name}: {len(d.checks)} checks, {status} ({d.seconds:.1f} s)")
     if simulate:
-        outcome.check_table = check(spectrum, CHECK_POINTS, seeds=seeds, seed=12345, quiet=quiet)
-        say(f"theory vs simulation: {sum(r.ok for r in outcome.check_table.rows)}/{len(CHECK_POINTS)} points agree")
+        outcome.check_table = done[("check", "")]
     if figures:
-        outcome.figures = _make_figures(out_dir, spectrum, simulate, seeds, quiet, quick)
-        say(f"figures: {', '.join(outcome.figures)} in {out_dir / 'figures'}")
+        outcome.figures = {key: done[("figure", key)] for key in FIGURES if done[("figure", key)] is not None}
     outcome.tex_path.write_text(_document(outcome, spectrum, seeds), encoding="utf-8")
     if compile and shutil.which("pdflatex"):
         try:
@@ -287,6 +393,40 @@ def build_report(
     outcome.seconds = time.perf_counter() - t0
     (out_dir / "summary.json").write_text(json.dumps(outcome.summary(), indent=2), encoding="utf-8")
     return outcome
+
+
+def _describe(key: tuple[str, str], result: Any, seconds: tuple[float, float]) -> str:
+    kind, name = key
+    took = f"({seconds[0]:.1f} s, CPU {seconds[1]:.1f} s)"
+    if kind == "derivation":
+        missing = _missing_dependency(result) if result.error else None
+        if missing:
+            return f"derivation {name}: skipped ({missing})"
+        status = "ok" if result.ok else ("ERROR" if result.error else f"{len(result.failed_checks)} checks FAILED")
+        return f"derivation {name}: {len(result.checks)} checks, {status} {took}"
+    if kind == "check":
+        agree = sum(r.ok for r in result.rows)
+        return f"theory vs simulation: {agree}/{len(CHECK_POINTS)} points agree {took}"
+    return f"figure {name}: " + ("not available" if result is None else f"{result['png']} {took}")
+
+
+def _run_tasks(tasks: list, workers: int, say) -> dict[tuple[str, str], Any]:
+    """Run the report's independent tasks, longest first, in ``workers`` processes (in this one for 1)."""
+    order = sorted(tasks, key=lambda t: -t[2])
+    done: dict[tuple[str, str], Any] = {}
+    if workers == 1 or len(order) <= 1:
+        for key, args, _ in order:
+            done[key], seconds = _task(*args)
+            say(_describe(key, done[key], seconds))
+        return done
+    ctx = multiprocessing.get_context("spawn")  # a fresh interpreter per worker: no forked threads or locks
+    with concurrent.futures.ProcessPoolExecutor(max_workers=min(workers, len(order)), mp_context=ctx) as pool:
+        futures = {pool.submit(_task, *args): key for key, args, _ in order}
+        for fut in concurrent.futures.as_completed(futures):
+            key = futures[fut]
+            done[key], seconds = fut.result()
+            say(_describe(key, done[key], seconds))
+    return done
 
 
 def _document(outcome: ReportOutcome, spectrum: PowerLaw, seeds: int) -> str:
