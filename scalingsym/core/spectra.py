@@ -140,6 +140,16 @@ class Spectrum(ABC):
         """``lambda_k`` as a sympy expression in :data:`scalingsym.core.symbols.k`, if there is one."""
         return None
 
+    def _list_size(self, count: int | None, bytes_each: float) -> int:
+        """How many eigenvalues a list of ``count`` (all for None) holds, refused over the memory budget."""
+        if count is None:
+            if not self.finite:
+                raise ParameterError("an infinite spectrum needs a count")
+            count = int(self.M)
+        count = int(min(count, self.M))
+        require_memory(bytes_each * count, f"the list of {count} eigenvalues of {self.describe()}")
+        return count
+
     def positive_count(self) -> float:
         """The number of positive eigenvalues (``inf`` for an infinite spectrum), without materialising them."""
         if not self.finite:
@@ -364,12 +374,7 @@ class PowerLaw(Spectrum):
         return self.M
 
     def eigenvalues(self, count: int | None = None) -> np.ndarray:
-        if count is None:
-            if not self.finite:
-                raise ParameterError("an infinite spectrum needs a count")
-            count = int(self.M)
-        count = int(min(count, self.M))
-        require_memory(16.0 * count, f"the list of {count} eigenvalues of {self.describe()}")
+        count = self._list_size(count, 16.0)
         return self.lambda_plus * np.arange(1, count + 1, dtype=np.float64) ** (-self.beta)
 
     def eigenvalue_mp(self, k: int):
@@ -785,12 +790,7 @@ class ExprSpectrum(Spectrum):
         return f'custom(expr="{self.source}", M={M})'
 
     def eigenvalues(self, count: int | None = None) -> np.ndarray:
-        if count is None:
-            if not self.finite:
-                raise ParameterError("an infinite spectrum needs a count")
-            count = int(self.M)
-        count = int(min(count, self.M))
-        require_memory(24.0 * count, f"the list of {count} eigenvalues of {self.describe()}")
+        count = self._list_size(count, 24.0)
         k = np.arange(1, count + 1, dtype=np.float64)
         try:
             with np.errstate(all="ignore"):

@@ -58,6 +58,24 @@ def check_ridge_draw(N: int, T: int, M: int, teachers: int, budget: Any = None) 
     )
 
 
+def check_times(t: Any) -> np.ndarray:
+    """Times of a training curve: a flat float64 array of finite numbers ``>= 0``."""
+    tt = np.atleast_1d(np.asarray(t, dtype=np.float64)).ravel()
+    if np.any(~np.isfinite(tt)) or np.any(tt < 0):
+        raise ParameterError("times t must be finite numbers >= 0")
+    return tt
+
+
+def dynamics_setup(spectrum: Spectrum, task: Task | None):
+    """``(lam, M, sqrt(w2), sqrt(lam))`` for a training-dynamics simulation (gradient flow, SGD, ensembles)."""
+    if not spectrum.finite:
+        raise ParameterError("simulation needs a finite spectrum (M < inf)")
+    task = task or Task.isotropic()
+    lam = spectrum.eigenvalues()
+    M = lam.size
+    return lam, M, np.sqrt(task.weights_np(np.arange(1, M + 1))), np.sqrt(lam)
+
+
 def mean_se(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mean and standard error over the first axis (the seeds); ``inf`` standard error for one seed."""
     a = np.asarray(a, dtype=np.float64)
@@ -102,6 +120,6 @@ def draw_setup(spectrum: Spectrum, task: Task | None, w_var: float | None, u_var
 
 
 __all__ = [
-    "check_ridge_draw", "check_seed", "draw_setup", "generator", "mean_se", "positive_ints", "progress",
-    "ridge_draw_bytes",
+    "check_ridge_draw", "check_seed", "check_times", "draw_setup", "dynamics_setup", "generator", "mean_se",
+    "positive_ints", "progress", "ridge_draw_bytes",
 ]

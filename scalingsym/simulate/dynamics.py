@@ -33,7 +33,7 @@ import numpy as np
 from ..core.errors import ParameterError
 from ..core.spectra import Spectrum
 from ..core.tasks import Task
-from .draws import generator
+from .draws import check_times, dynamics_setup, generator
 
 __all__ = ["simulate_dynamics", "DynamicsSimulation"]
 
@@ -106,14 +106,8 @@ def simulate_dynamics(
         raise ParameterError(f"seeds must be a positive integer; got {seeds}")
     if step is not None and not (math.isfinite(step) and step > 0):
         raise ParameterError(f"step must be a finite number > 0; got {step}")
-    tt = np.atleast_1d(np.asarray(t, dtype=np.float64)).ravel()
-    if np.any(~np.isfinite(tt)) or np.any(tt < 0):
-        raise ParameterError("times t must be finite numbers >= 0")
-    task = task or Task.isotropic()
-    lam = spectrum.eigenvalues()
-    M = lam.size
-    w = np.sqrt(task.weights_np(np.arange(1, M + 1)))
-    sql = np.sqrt(lam)
+    tt = check_times(t)
+    lam, M, w, sql = dynamics_setup(spectrum, task)
     rng = generator(seed)
     test = np.empty((int(seeds), tt.size))
     train = np.empty_like(test)

@@ -32,7 +32,7 @@ import numpy as np
 from ..core.errors import ParameterError, check_ridge
 from ..core.spectra import Spectrum
 from ..core.tasks import Task
-from .draws import draw_setup, generator, mean_se, positive_ints
+from .draws import check_times, draw_setup, dynamics_setup, generator, mean_se, positive_ints
 
 __all__ = ["EnsembleSimulation", "simulate_static_ensemble", "simulate_dynamics_ensemble"]
 
@@ -133,14 +133,8 @@ def simulate_dynamics_ensemble(
         (Pi,) = positive_ints(P=P)
     Es = _sizes(E)
     _data(data)
-    tt = np.atleast_1d(np.asarray(t, dtype=np.float64)).ravel()
-    if np.any(~np.isfinite(tt)) or np.any(tt < 0):
-        raise ParameterError("times t must be finite numbers >= 0")
-    task = task or Task.isotropic()
-    lam = spectrum.eigenvalues()
-    M = lam.size
-    w = np.sqrt(task.weights_np(np.arange(1, M + 1)))
-    sql = np.sqrt(lam)
+    tt = check_times(t)
+    lam, M, w, sql = dynamics_setup(spectrum, task)
     rng = generator(seed)
     Emax = int(Es.max())
     per = np.empty((seeds, Es.size, tt.size))

@@ -35,7 +35,7 @@ import numpy as np
 from ..core.errors import ParameterError
 from ..core.spectra import Spectrum
 from ..core.tasks import Task
-from .draws import generator, mean_se, positive_ints
+from .draws import dynamics_setup, generator, mean_se, positive_ints
 
 __all__ = ["SGDSimulation", "simulate_sgd", "power_law_schedule"]
 
@@ -110,11 +110,7 @@ def simulate_sgd(
             raise ParameterError(f"lr must be a finite number > 0; got {lr!r}")
         rate = lambda r: x  # noqa: E731
     rec = _record_steps(steps)
-    task = task or Task.isotropic()
-    lam = spectrum.eigenvalues()
-    M = lam.size
-    w = np.sqrt(task.weights_np(np.arange(1, M + 1)))
-    sql = np.sqrt(lam)
+    lam, M, w, sql = dynamics_setup(spectrum, task)
     rng = generator(seed)
     total = int(rec.max())
     per = np.empty((seeds, rec.size))
