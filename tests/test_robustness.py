@@ -311,6 +311,7 @@ def test_no_public_function_evaluates_user_text(tmp_path):
     from scalingsym.theory.bahri import resolution_limited
     from scalingsym.theory.kernels import kernel_exponent
     from scalingsym.theory.optimal import optimal_ridge_power_law
+    from scalingsym.theory.sgd_phases import sgd_phase
     from scalingsym.theory.spectral import A_alpha, TailLaw, mellin_constant, tail_law
 
     marker = tmp_path / "ran"
@@ -324,6 +325,7 @@ def test_no_public_function_evaluates_user_text(tmp_path):
         lambda s: mellin_constant(s),
         lambda s: tail_law(s),
         lambda s: optimal_ridge_power_law(s, 100.0, 100.0),
+        lambda s: sgd_phase(s, 0.5),
     ]
     for call in calls:
         with pytest.raises((ScalingSymError, TypeError)):

@@ -15,6 +15,7 @@ import math
 import sympy as sp
 
 from ..core.errors import SpectrumParseError
+from ..core.expressions import parse_exact_number
 from ..core.parsing import parse_spectrum
 from ..theory.regimes import exponents, regime_map
 from ..theory.spectral import TailLaw, tail_law
@@ -53,7 +54,7 @@ def _broken(text: str) -> TailLaw:
         if isinstance(item.value, ast.Name) and item.value.id in ("inf", "oo"):
             kw[item.arg] = sp.oo
         elif isinstance(item.value, ast.Constant) and isinstance(item.value.value, (int, float)):
-            kw[item.arg] = sp.nsimplify(item.value.value)
+            kw[item.arg] = parse_exact_number(item.value.value, str(item.arg))
         else:
             raise SpectrumParseError(f"argument {item.arg} of brokenpowerlaw must be a number")
     if not {"alpha1", "alpha2", "k_break"} <= set(kw) or set(kw) - {"alpha1", "alpha2", "k_break", "lambda_plus", "M"}:

@@ -34,7 +34,7 @@ import sympy as sp
 
 from . import symbols as S
 from .errors import ParameterError, SpectrumParseError
-from .expressions import parse_expression, parse_tree
+from .expressions import parse_exact_number, parse_expression, parse_tree
 from .files import read_values
 from .spectra import ArraySpectrum, ExprSpectrum, PowerLaw, Spectrum
 from .tasks import Task
@@ -205,7 +205,7 @@ def parse_task(text: str, spectrum: Spectrum | None = None) -> Task:
             ev = spectrum.eigenvalues()
             k = np.arange(1, ev.size + 1, dtype=np.float64)
             return Task.array(k ** (-a) / ev)
-        return _task_from_expr(sp.simplify(S.k ** (-sp.nsimplify(a)) / lam) * _scale_of(lam), spectrum, text)
+        return _task_from_expr(sp.simplify(S.k ** (-parse_exact_number(a, 'a')) / lam) * _scale_of(lam), spectrum, text)
     if kind == "custom":
         if args:
             kwargs.setdefault("expr", args[0])

@@ -41,6 +41,7 @@ import sympy as sp
 from . import symbols as S
 from .budget import require_memory
 from .errors import ParameterError
+from .expressions import parse_exact_number
 from .tasks import Task
 
 #: ratio lambda_K / rho below which the tail series is used
@@ -364,7 +365,8 @@ class PowerLaw(Spectrum):
 
     @property
     def lam_expr(self) -> sp.Expr:
-        return sp.nsimplify(self.lambda_plus) * S.k ** (-(1 + sp.nsimplify(self.alpha)))
+        lp, alpha = parse_exact_number(self.lambda_plus, "lambda_plus"), parse_exact_number(self.alpha, "alpha")
+        return lp * S.k ** (-(1 + alpha))
 
     def describe(self) -> str:
         M = "inf" if math.isinf(self.M) else str(int(self.M))
@@ -719,7 +721,7 @@ class ArraySpectrum(Spectrum):
 # -------------------------------------------------------------------------------------------------
 @lru_cache(maxsize=64)
 def _em_derivatives(expr: sp.Expr, p: int, q: int, nu: float, orders: tuple[int, ...]):
-    f = (S.k ** (-sp.nsimplify(nu)) if nu else 1) * expr**p / (expr + S.rho) ** q
+    f = (S.k ** (-parse_exact_number(nu, 'nu')) if nu else 1) * expr**p / (expr + S.rho) ** q
     return [sp.lambdify((S.k, S.rho), sp.diff(f, S.k, o), ["scipy", "numpy"]) for o in orders]
 
 

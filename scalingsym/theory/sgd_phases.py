@@ -37,6 +37,7 @@ from typing import Any
 import sympy as sp
 
 from ..core.errors import ParameterError
+from ..core.expressions import parse_exact_number
 
 __all__ = ["term_exponents", "sgd_phase", "PHASE_NAMES"]
 
@@ -63,11 +64,8 @@ def _r_exponent(power: sp.Expr, b: sp.Expr) -> sp.Expr:
 
 
 def _as_rational(name: str, v: Any) -> sp.Rational:
-    try:
-        x = sp.nsimplify(str(v), rational=True)
-    except (sp.SympifyError, TypeError, ValueError):
-        raise ParameterError(f"{name} must be a finite number > 0; got {v!r}") from None
-    if not (x.is_Rational and x > 0):
+    x = parse_exact_number(v, name)  # decimal or p/q only: user text is never evaluated
+    if not x > 0:
         raise ParameterError(f"{name} must be a finite number > 0; got {v!r}")
     return x
 
@@ -107,5 +105,5 @@ def sgd_phase(alpha: Any, beta: Any) -> dict[str, Any]:
     eta = min(v.subs(xi, best) for v in lines.values())
     active = frozenset(k for k, v in lines.items() if v.subs(xi, best) == eta)
     phase = PHASE_NAMES.get(active, "undetermined (" + "/".join(sorted(active)) + ")")
-    return {"phase": phase, "xi": sp.nsimplify(best), "eta": sp.nsimplify(eta), "balance": sorted(active),
+    return {"phase": phase, "xi": sp.simplify(best), "eta": sp.simplify(eta), "balance": sorted(active),
             "terms": {k: (str(p), str(q)) for k, (p, q) in terms.items()}}

@@ -46,7 +46,7 @@ import sympy as sp
 
 from ..core import symbols as S
 from ..core.errors import ParameterError
-from ..core.expressions import to_sympy
+from ..core.expressions import parse_exact_number, to_sympy
 from ..core.result import Result
 from ..core.spectra import PowerLaw, Spectrum
 
@@ -69,7 +69,7 @@ def A_alpha(alpha: Any = S.alpha) -> sp.Expr:
     """
     alpha = to_sympy(alpha, "alpha")
     A = sp.pi / ((1 + alpha) * sp.sin(sp.pi / (1 + alpha)))
-    return sp.nsimplify(sp.simplify(A)) if alpha.is_number else A
+    return sp.nsimplify(sp.simplify(A)) if alpha.is_number else A  # safe: A is built here from sympy numbers
 
 
 def mellin_constant(sigma: Any, p: int = 1, q: int = 1) -> sp.Expr:
@@ -285,7 +285,7 @@ def _classify(lam: sp.Expr, M: sp.Expr) -> TailLaw:
                        source=src)
     if not (r.is_real and r.is_finite):
         raise ParameterError(f"{src}: k lambda'/lambda has no finite limit ({r}); not regularly varying")
-    beta = sp.nsimplify(-r)
+    beta = sp.nsimplify(-r)  # safe: r is a sympy limit computed here, not user text
     if not (beta > 1):
         raise ParameterError(
             f"{src} is regularly varying with index {beta}; the spectral sums need index > 1 (a summable spectrum)"
@@ -296,7 +296,7 @@ def _classify(lam: sp.Expr, M: sp.Expr) -> TailLaw:
         raise ParameterError(
             f"{src}: the slowly varying factor {ell} is not C (log k)^c (limit {c}); this method does not apply"
         )
-    c = sp.nsimplify(c)
+    c = sp.nsimplify(c)  # safe: c is a sympy limit computed here, not user text
     C = sp.simplify(sp.limit(ell / sp.log(x) ** c, x, sp.oo))
     if not _finite_positive(C):
         raise ParameterError(
@@ -338,7 +338,9 @@ def tail_law(spectrum: Spectrum | TailLaw | sp.Expr | str) -> TailLaw:
         return spectrum
     if isinstance(spectrum, PowerLaw):
         M = sp.oo if math.isinf(spectrum.M) else sp.Integer(int(spectrum.M))
-        return TailLaw.power_law(sp.nsimplify(spectrum.alpha), sp.nsimplify(spectrum.lambda_plus), M)
+        return TailLaw.power_law(
+            parse_exact_number(spectrum.alpha, "alpha"), parse_exact_number(spectrum.lambda_plus, "lambda_plus"), M
+        )
     if isinstance(spectrum, Spectrum):
         if getattr(spectrum, "tail", None) is not None:
             return spectrum.tail
