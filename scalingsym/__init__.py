@@ -48,6 +48,13 @@ _LAZY = {
     "parse_task": "scalingsym.core.parsing",
     "sweep": "scalingsym.output.sweep",
     "plot_sweep": "scalingsym.output.sweep_plot",
+    "task_exponents": "scalingsym.theory.task_regimes",
+    "task_regime_map": "scalingsym.theory.task_regimes",
+    "dynamics_exponents": "scalingsym.theory.dynamics_exponents",
+    "weighted_sum_law": "scalingsym.theory.task_sums",
+    "task_power_law": "scalingsym.theory.task_sums",
+    "allocation_lines": "scalingsym.theory.frontier",
+    "max_min_exponent": "scalingsym.theory.frontier",
 }
 
 

@@ -7,10 +7,13 @@ import math
 
 import sympy as sp
 
+from ..core import symbols as S
 from ..core.errors import ParameterError
+from ..core.expressions import parse_exact_number
 from ..models.dynamics import GradientFlowRF
 from ..models.ensemble import check_ensemble, dynamics_ensemble
 from ..theory.bap_exponents import bottleneck_exponents, compute_optimal, to_plrf
+from ..theory.dynamics_exponents import dynamics_exponents
 from . import emit
 from ._common import finite_or_none, size_arg
 
@@ -64,9 +67,14 @@ def _ex(x) -> dict:
 
 
 def _compute_optimal(args: argparse.Namespace) -> dict:
-    co = compute_optimal(args.a, args.b)
-    bn = bottleneck_exponents(args.a, args.b)
-    out = {key: _ex(co[key]) for key in ("N_exponent", "t_exponent", "loss_exponent")}
+    co = compute_optimal(args.a, args.b)  # validates a, b; the typed rule and the blog's formula
+    av, bv = parse_exact_number(args.a, "a"), parse_exact_number(args.b, "b")
+    ex = dynamics_exponents(S.k ** (-bv), S.k ** (bv - av))  # spectrum k^-b, teacher w2 = k^-(a-b): p_k = k^-a
+    out = {key: _ex(ex[f"compute_optimal_{v}"].expr) for key, v in
+           (("N_exponent", "N"), ("t_exponent", "t"), ("loss_exponent", "loss"))}
+    bn = {"r_t": ex["r_t"].expr, "r_P": ex["r_P"].expr, "r_N": ex["r_N"].expr,
+          "r_N_ensemble_bias": ex["r_N_ensemble"].expr,
+          "r_N_blog": bottleneck_exponents(args.a, args.b)["r_N_blog"]}
     out.update(
         rule=co["rule"],
         balance=co["balance"],

@@ -14,12 +14,16 @@ import math
 
 import sympy as sp
 
-from ..core.errors import SpectrumParseError
+from ..core.errors import ParameterError, SpectrumParseError
 from ..core.expressions import parse_exact_number
 from ..core.parsing import parse_spectrum
+from ..theory.dynamics_exponents import DYNAMICS_KEYS, dynamics_exponents
 from ..theory.regimes import exponents, regime_map
 from ..theory.spectral import TailLaw, tail_law
+from ..theory.task_regimes import task_exponents
 from . import emit
+from ._common import ridge_arg
+from .static import TASK_HELP
 
 #: JSON keys, in print order
 KEYS = (
@@ -32,13 +36,19 @@ KEYS = (
     "ridge_dominated_log_power",
     "peak_n",
     "peak_gamma",
+    "optimal_ridge_T",
+    "optimal_ridge_gamma_exponent",
 )
+#: keys the teacher-and-noise engine (:func:`scalingsym.theory.task_regimes.task_exponents`) derives
+TASK_KEYS = ("ridgeless_N", "ridgeless_T", "ridge_dominated_N", "ridge_dominated_T", "ridge_dominated_gamma",
+             "log_power", "optimal_ridge_T", "optimal_ridge_gamma_exponent", "noise_ridgeless")
 
 CONVENTION = (
     "N, T exponents are decay exponents (L ~ N^-x); gamma exponents: L ~ gamma^x in the ridge-dominated regime "
     "and L ~ gamma^-x at the regulated peak; ridgeless_N holds for N << T and ridgeless_T for T << N; "
     "log_power: L ~ n^-x (log n)^p ridgeless; ridge_dominated_log_power: power of log(N T/gamma_bar); "
-    "oo (float null) = faster than any power"
+    "oo (float null) = faster than any power; optimal_ridge_T: L ~ T^-x at N = oo with the ridge tuned for each T "
+    "(without noise the ridgeless limit is optimal); optimal_ridge_gamma_exponent: s* = gamma*/(N T) ~ T^-x"
 )
 
 
@@ -79,11 +89,47 @@ def _entry(value: sp.Expr) -> dict:
     return {"exact": str(value), "float": f if math.isfinite(f) else None}
 
 
+def _dynamics(args: argparse.Namespace, law: TailLaw, task: str) -> dict:
+    if getattr(args, "noise", 0.0):
+        raise ParameterError("--noise is not used by --model dynamics (gradient flow on noiseless labels)")
+    ex = dynamics_exponents(law, task)
+    out: dict = {key: _entry(ex[key].expr) for key in DYNAMICS_KEYS}
+    out.update(model="dynamics", spectrum=args.spectrum, task=task, tail_law=law.describe(),
+               convention="r_t, r_N, r_P, r_N_ensemble: decay exponents of the gradient-flow bottlenecks (L ~ X^-x); "
+                          "cross_c: late-time 1/N coefficient ~ t^-x; compute_optimal_N/t/loss: N* ~ C^x, t* ~ C^x, "
+                          "L* ~ C^x at C = N t, P = oo; leading order, log factors dropped")
+    emit(out, args.json)
+    return out
+
+
 def _exponents(args: argparse.Namespace) -> dict:
     law = spectrum_law(args.spectrum)
+    task = getattr(args, "task", "isotropic") or "isotropic"
+    noise = getattr(args, "noise", 0.0) or 0.0
+    if getattr(args, "model", "ridge") == "dynamics":
+        return _dynamics(args, law, task)
+    general = task.strip() != "isotropic" or noise != 0
     ex = exponents(law)
-    out: dict = {key: _entry(ex[key].expr) for key in KEYS}
-    out.update({key: _entry(r.expr) for key, r in ex.items() if key not in KEYS})
+    try:
+        tex_ = task_exponents(law, task, noise)
+    except ParameterError:
+        if general:
+            raise
+        tex_ = {}  # e.g. a broken power law: no lambda(k) expression for the teacher-weighted sums
+    out: dict = {}
+    for key in KEYS:
+        if key in tex_ and (general or key not in ex):
+            out[key] = _entry(tex_[key].expr)
+        elif key in ex and not general:
+            out[key] = _entry(ex[key].expr)
+        else:
+            out[key] = _entry(None)
+    if general and "noise_ridgeless" in tex_:
+        out["noise_ridgeless"] = _entry(tex_["noise_ridgeless"].expr)
+    if not general:
+        out.update({key: _entry(r.expr) for key, r in ex.items() if key not in KEYS})
+    out["task"] = task
+    out["noise"] = noise
     out["spectrum"] = args.spectrum
     out["tail_law"] = law.describe()
     out["convention"] = CONVENTION
@@ -104,6 +150,10 @@ def register(sub) -> None:
     p.add_argument("--spectrum", required=True,
                    help='e.g. "powerlaw(alpha=1, M=inf)", \'custom(expr="k**-2*log(k+1)**2", M=inf)\', '
                         '"brokenpowerlaw(alpha1=1, alpha2=2, k_break=100)"')
+    p.add_argument("--model", choices=("ridge", "dynamics"), default="ridge",
+                   help="ridge: static ridge regimes (default); dynamics: gradient-flow bottlenecks, compute-optimal")
+    p.add_argument("--task", default="isotropic", help=TASK_HELP)
+    p.add_argument("--noise", type=ridge_arg, default=0.0, help="variance of the training-label noise (default 0)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--latex", action="store_true", help="print the leading law of every regime as LaTeX")
     p.set_defaults(handler=_exponents)

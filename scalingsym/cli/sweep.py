@@ -1,9 +1,12 @@
 """``sweep`` and ``plot``: loss surfaces and Monte-Carlo grids as xarray datasets, computed on dask, and their figures.
 
 ``python -m scalingsym sweep theory --spectrum "powerlaw(alpha=1, M=1000)" --N 10:1e4:40log --T 1000
---gamma 1e-6,1e-3 --out surface.nc`` or ``sweep simulate ... --seeds 16``; ``--spec sweep.toml`` reads the same
-arguments from a TOML file (flags given on the command line win). See :mod:`scalingsym.output.sweep`.
-``python -m scalingsym plot SWEEP.nc [--kind lines|heatmap]`` draws a sweep (:mod:`scalingsym.output.sweep_plot`).
+--gamma 1e-6,1e-3 --out surface.nc`` or ``sweep simulate ... --seeds 16``; ``--t`` selects the gradient flow,
+``--B/--lr/--steps`` one-pass SGD, and ``--E``, ``--noise``, ``--nu``, ``--a`` add dimensions (``--s`` replaces
+``--gamma`` by the normalised regulariser, finite at ``N = inf`` or ``T = inf``). ``--spec sweep.toml`` reads the
+same arguments from a TOML file (flags given on the command line win). See :mod:`scalingsym.output.sweep`.
+``python -m scalingsym plot SWEEP.nc [--kind lines|heatmap] [--x DIM --hue DIM --sel DIM=VALUE,...]`` draws a
+sweep (:mod:`scalingsym.output.sweep_plot`).
 """
 
 from __future__ import annotations
@@ -18,7 +21,10 @@ from ..output.sweep import MODES, describe_dataset, sweep
 from . import emit
 
 #: sweep arguments a flag may set (None = not given on the command line)
-_KEYS = ("mode", "spectrum", "task", "N", "T", "gamma", "t", "seeds", "seed", "teachers", "precision", "fast", "chunks")
+_KEYS = (
+    "mode", "model", "spectrum", "task", "N", "T", "gamma", "s", "t", "E", "noise", "nu", "a", "B", "lr", "steps",
+    "ensemble_data", "seeds", "seed", "teachers", "precision", "fast", "chunks",
+)
 
 
 def _int(name: str, value):
@@ -93,7 +99,7 @@ def _plot(args: argparse.Namespace) -> dict:
     from ..output.sweep_plot import plot_sweep
 
     ds = _open(args.sweep)
-    fig = plot_sweep(ds, kind=args.kind, third=args.at, T=args.T)
+    fig = plot_sweep(ds, kind=args.kind, third=args.at, T=args.T, x=args.x, hue=args.hue, sel=args.sel)
     src = Path(args.sweep.rstrip("/"))
     out_dir = Path(args.out_dir) if args.out_dir else src.parent
     paths = save_figure(fig, out_dir, f"{src.stem}_{args.kind}")
@@ -105,17 +111,31 @@ def _plot(args: argparse.Namespace) -> dict:
 def register(sub) -> None:
     p = sub.add_parser(
         "sweep",
-        help="a grid over N, T, gamma (or t) of the theory or a Monte Carlo, as an xarray dataset (dask)",
-        description="Grids: START:STOP:COUNTlog (log-spaced), START:STOP:COUNT (linear) or a,b,c (a list).",
+        help="a grid over N, T, gamma (or t; or B, lr, steps) of the theory or a Monte Carlo, as an xarray dataset",
+        description="Grids: START:STOP:COUNTlog (log-spaced), START:STOP:COUNT (linear) or a,b,c (a list; inf "
+        "allowed for N, T and E where the model has that limit).",
     )
     p.add_argument("mode", nargs="?", choices=MODES, default=None, help="theory or simulate (or mode in --spec)")
     p.add_argument("--spec", default=None, help="TOML file with the sweep's arguments (flags override it)")
     p.add_argument("--spectrum", default=None, help='e.g. "powerlaw(alpha=1, M=1000)"')
+    p.add_argument("--model", default=None, choices=("ridge", "dynamics", "sgd"),
+                   help="the model (default: sgd with --B/--lr/--steps, dynamics with --t, else ridge)")
     p.add_argument("--task", default=None, help='teacher, e.g. "power(nu=0.5)" (default isotropic)')
     p.add_argument("--N", default=None, help="grid of feature counts, e.g. 10:1e4:40log or 100,200,400")
     p.add_argument("--T", default=None, help="grid of sample counts (P for the gradient flow)")
     p.add_argument("--gamma", default=None, help="grid of ridges >= 0 (default 0)")
-    p.add_argument("--t", default=None, help="grid of training times: the gradient-flow model (theory)")
+    p.add_argument("--s", default=None,
+                   help="grid of normalised regularisers gamma_bar/(N T) instead of --gamma (finite at N or T = inf)")
+    p.add_argument("--t", default=None, help="grid of training times: the gradient-flow model")
+    p.add_argument("--E", default=None, help="grid of ensemble sizes (integers; inf in theory)")
+    p.add_argument("--ensemble-data", dest="ensemble_data", default=None, choices=("same", "independent"),
+                   help="the ensemble members share the training data (default) or draw their own")
+    p.add_argument("--noise", default=None, help="grid of label-noise variances (ridge model)")
+    p.add_argument("--nu", default=None, help="grid of task exponents: the task power(nu=...) as a dimension")
+    p.add_argument("--a", default=None, help="grid of source exponents: the task source(a=...) as a dimension")
+    p.add_argument("--B", default=None, help="grid of batch sizes: one-pass SGD")
+    p.add_argument("--lr", default=None, help="grid of learning rates: one-pass SGD")
+    p.add_argument("--steps", default=None, help="grid of step counts: one-pass SGD")
     p.add_argument("--seeds", default=None, type=int, help="Monte-Carlo draws per point (default 8)")
     p.add_argument("--seed", default=None, type=int, help="the user's seed (default 0)")
     p.add_argument("--teachers", default=None, type=int, help="teacher vectors per draw (default 8)")
@@ -136,6 +156,10 @@ def register(sub) -> None:
     p.add_argument("--kind", choices=("lines", "heatmap"), default="lines", help="lines (default) or heatmap")
     p.add_argument("--at", type=float, default=None, help="lines: the gamma (or t) to draw (default the first)")
     p.add_argument("--T", type=float, default=None, help="heatmap: the T to draw (default the first)")
+    p.add_argument("--x", default=None, help="lines: the dimension on the x axis (default N, or steps for SGD)")
+    p.add_argument("--hue", default=None, help="lines: the dimension with one curve per value (default T, or N)")
+    p.add_argument("--sel", default=None,
+                   help="the value of every other dimension, e.g. E=4,nu=0.5 (default: each one's first value)")
     p.add_argument("--out-dir", dest="out_dir", default=None, help="folder of the PDF and PNG (default: the sweep's)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=_plot)

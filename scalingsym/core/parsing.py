@@ -39,7 +39,7 @@ from .files import read_values
 from .spectra import ArraySpectrum, ExprSpectrum, PowerLaw, Spectrum
 from .tasks import Task
 
-__all__ = ["load_spectrum_file", "parse_expression", "parse_spectrum", "parse_task"]
+__all__ = ["load_spectrum_file", "parse_expression", "parse_spectrum", "parse_task", "task_weight_expression"]
 
 
 def _literal(node: ast.AST, key: str):
@@ -219,3 +219,52 @@ def _scale_of(lam: sp.Expr) -> sp.Expr:
     """The constant prefactor of ``lam`` (so that ``source`` fixes the *shape* of the task power)."""
     coeff, _ = sp.powsimp(sp.expand_power_base(lam, force=True), force=True).as_coeff_exponent(S.k)
     return coeff if coeff.is_positive and not coeff.free_symbols else sp.Integer(1)
+
+
+def task_weight_expression(task, lam: sp.Expr | None = None) -> sp.Expr:
+    """The teacher-weight variance ``w2(k)`` of a task as an exact sympy expression in ``k``.
+
+    ``task`` is a task string (as :func:`parse_task` reads it) or a :class:`~scalingsym.core.tasks.Task` with a
+    power ``nu``; ``lam`` is the spectrum's ``lambda(k)``, needed by ``source(a=...)`` (``w2 = k^-a / lambda``,
+    the spectrum's constant prefactor kept as the task power's scale, as in :func:`parse_task`). Tabulated tasks
+    (``file(...)``, arrays) have no large-``k`` law and are refused.
+
+    Examples
+    --------
+    >>> task_weight_expression("power(nu=0.5)")
+    1/sqrt(k)
+    >>> task_weight_expression("source(a=3)", S.k**-2)
+    1/k
+    """
+    if isinstance(task, Task):
+        if task.values is not None:
+            raise SpectrumParseError("a tabulated task has no large-k law; give it as power(...), source(...) or "
+                                     "custom(expr=...) for the asymptotics")
+        return S.k ** (-parse_exact_number(task.nu, "nu")) if task.nu != 0.0 else sp.Integer(1)
+    if not isinstance(task, str) or not task.strip():
+        raise SpectrumParseError("task must be a non-empty string such as 'isotropic' or 'power(nu=0.5)'")
+    stripped = task.strip()
+    if stripped.startswith("file("):
+        raise SpectrumParseError("a task read from a file has no large-k law; give it as power(...), source(...) "
+                                 "or custom(expr=...) for the asymptotics")
+    kind, args, kwargs = _call(stripped, "task")
+    if kind == "isotropic" and not args and not kwargs:
+        return sp.Integer(1)
+    if kind == "power" and not args and set(kwargs) == {"nu"}:
+        return S.k ** (-parse_exact_number(kwargs["nu"], "nu"))
+    if kind == "source" and not args and set(kwargs) == {"a"}:
+        if lam is None:
+            raise SpectrumParseError("source(a=...) is relative to the spectrum: give the spectrum too")
+        return sp.simplify(S.k ** (-parse_exact_number(kwargs["a"], "a")) / lam) * _scale_of(lam)
+    if kind == "custom":
+        if args:
+            kwargs.setdefault("expr", args[0])
+        if set(kwargs) != {"expr"} or not isinstance(kwargs["expr"], str):
+            raise SpectrumParseError('custom takes expr="..." (a quoted expression in k)')
+        w2 = parse_expression(kwargs["expr"])
+        extra = w2.free_symbols - {S.k}
+        if extra:
+            raise SpectrumParseError(f"a task expression may only use k; found {sorted(map(str, extra))}")
+        return w2
+    parse_task(stripped)  # raises the numeric parser's message for a malformed task
+    raise SpectrumParseError(f"cannot read the task {task!r}")

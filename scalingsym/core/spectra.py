@@ -93,6 +93,55 @@ def _finite_scaled_zeta_near_one(s: float, a: np.ndarray, M: float) -> np.ndarra
     return out.reshape(a.shape)
 
 
+def _zeta_tail_series(L: np.ndarray, a: np.ndarray, p: int, q: int, nu: float, beta: float, M: float,
+                      conservative: bool = False) -> np.ndarray:
+    """``sum_i binom(-q, i) L^i Z_i`` with ``Z_i = a^s_i sum_{a <= k <= M} k^-s_i``, ``s_i = (p + i) beta + nu``.
+
+    The tail of a power-law sum past the head ``k < a`` in units of its first term (``|L| <= 1/2``: the
+    series is geometric). The Hurwitz zeta values of a whole block of orders ``i`` are evaluated at once
+    (one vectorised Euler-Maclaurin pass for every point and order); blocks are added until the bound
+    of the remainder, ``|binom(-q, i)| (i + q + 1) |L|^(i+1) Z_i * 4`` (``Z_i`` decreases in ``i``), is below
+    ``1e-17`` of the total. ``conservative`` bounds ``Z_i`` by ``a/(s_i - 1) + 1.5`` instead (complex ``L``).
+    """
+    finite = not math.isinf(M)
+    absL = np.abs(L)
+    total = np.zeros(L.shape, dtype=np.result_type(L, np.float64))
+    if q == 0:
+        nterms = 1
+    else:
+        lmax = float(absL.max()) if absL.size else 0.0
+        # terms until |L|^i (i + q)^q falls below 1e-18
+        nterms = 8 if lmax <= 0 else int(min(400, max(8, (41.4 + 2 * q * math.log(q + 40)) / -math.log(lmax)))) + 1
+    i0 = 0
+    coef0 = 1.0
+    with np.errstate(under="ignore"):
+        while True:
+            i = np.arange(i0, i0 + nterms)
+            coef = np.empty(nterms)
+            c = coef0
+            for j in range(nterms):
+                coef[j] = c
+                c = -c * (q + i0 + j) / (i0 + j + 1)
+            s = (p + i) * beta + nu
+            Z = _scaled_hurwitz(s[:, None], a[None, :])
+            if finite:
+                b = M + 1.0
+                Z = Z - np.exp(s[:, None] * np.log(a / b)[None, :]) * _scaled_hurwitz(s, np.full(s.shape, b))[:, None]
+                near = np.flatnonzero(np.abs(s - 1.0) < 1e-3)
+                for j in near:
+                    Z[j] = _finite_scaled_zeta_near_one(float(s[j]), a, M)
+            powL = L[None, :] ** i[:, None]
+            total = total + (coef[:, None] * powL * Z).sum(axis=0)
+            if q == 0:
+                return total
+            last = i[-1]
+            Zl = (a / (s[-1] - 1.0) + 1.5) if conservative else np.abs(Z[-1])
+            bound = abs(coef[-1]) * (last + q + 1) * absL ** (last + 1) * Zl * 4
+            if np.all(bound <= 1e-17 * np.abs(total)) or last >= 400:
+                return total
+            i0, coef0, nterms = i0 + nterms, c, 16
+
+
 def _scaled_hurwitz_mp(s, a):
     """``a^s * zeta(s, a)`` in mpmath by Euler-Maclaurin; needs ``a > s`` (guaranteed by the caller)."""
     out = a / (s - 1) + mpmath.mpf(1) / 2
@@ -406,23 +455,7 @@ class PowerLaw(Spectrum):
             lam_a = self.lambda_plus * a ** (-self.beta)
             L = lam_a / r if q else np.zeros_like(r)
             pref = lam_a**p * a ** (-task.nu) * (r ** (-q) if q else 1.0)
-            total = np.zeros_like(r)
-            coef = 1.0
-            for i in range(401):
-                s_i = (p + i) * self.beta + task.nu
-                Z = _scaled_hurwitz(np.full_like(a, s_i), a)
-                if self.finite:
-                    b = np.full_like(a, self.M + 1.0)
-                    with np.errstate(under="ignore"):
-                        Z = Z - np.exp(s_i * np.log(a / b)) * _scaled_hurwitz(np.full_like(a, s_i), b)
-                total = total + coef * L**i * Z
-                if q == 0:
-                    break
-                bound = abs(coef) * (i + q + 1) * np.abs(L) ** (i + 1) * (a / (s_i - 1) + 1.5) * 4
-                if np.all(bound <= 1e-17 * np.abs(total)):
-                    break
-                coef = -coef * (q + i) / (i + 1)
-            out[tail] += pref * total
+            out[tail] += pref * _zeta_tail_series(L, a, p, q, task.nu, self.beta, self.M, conservative=True)
         return out
 
     def _check_convergent(self, p: int, task: Task) -> None:
@@ -487,31 +520,7 @@ class PowerLaw(Spectrum):
         lam_a = self.lambda_plus * a ** (-self.beta)
         L = lam_a / rho if q else np.zeros_like(rho)
         pref = lam_a**p * a ** (-nu) * (rho ** (-q) if q else 1.0)
-        total = np.zeros_like(rho)
-        coef = 1.0
-        i = 0
-        while True:
-            s_i = (p + i) * self.beta + nu
-            if self.finite and abs(s_i - 1.0) < 1e-3:
-                Z = _finite_scaled_zeta_near_one(s_i, a, self.M)
-            else:
-                Z = _scaled_hurwitz(np.full_like(a, s_i), a)
-                if self.finite:
-                    b = self.M + 1.0
-                    with np.errstate(under="ignore"):
-                        Z = Z - np.exp(s_i * np.log(a / b)) * _scaled_hurwitz(np.full_like(a, s_i), np.full_like(a, b))
-            term = coef * L**i * Z
-            total += term
-            if q == 0 or i > 400:
-                break
-            # Z = sum_k (k/a)^-s_i decreases in s_i, so every later term is below coef L^j Z (L <= 1/2):
-            # the rest is bounded by a geometric series
-            bound = abs(coef) * (i + q + 1) * L ** (i + 1) * np.abs(Z) * 4
-            if np.all(bound <= 1e-17 * np.abs(total)):
-                break
-            i += 1
-            coef = -coef * (q + i - 1) / i
-        return pref * total
+        return pref * _zeta_tail_series(L, a, p, q, nu, self.beta, self.M)
 
     def _sums_mp(self, rho, p: int, q: int, task: Task):
         if task.values is not None:

@@ -87,6 +87,12 @@ def _compiled(module: str):
     )
 
 
+@lru_cache(maxsize=4)
+def _compiled_b1b(module: str):
+    """:data:`LOSS_B1B` compiled once per backend (shared by every model), in ``1/N``, ``1/T`` and ``e1``."""
+    return sp.lambdify((S.rho, S.d1, _e1, _iN, _iT, S.w_var), _normalised(LOSS_B1B), module)
+
+
 @dataclass(frozen=True)
 class RidgelessLimit:
     """The ridgeless limit of (B1b) on one side of ``N = T``, derived symbolically."""
@@ -237,14 +243,11 @@ class RandomFeatureRidge:
     # ----- compiled expressions --------------------------------------------------------------
     @cached_property
     def _loss_np(self):
-        expr = _normalised(LOSS_B1B.subs(S.rho, S.rho))
-        args = (S.rho, S.d1, _e1, _iN, _iT, S.w_var)
-        return sp.lambdify(args, expr, "numpy")
+        return _compiled_b1b("numpy")
 
     @cached_property
     def _loss_mp(self):
-        expr = _normalised(LOSS_B1B)
-        return sp.lambdify((S.rho, S.d1, _e1, _iN, _iT, S.w_var), expr, "mpmath")
+        return _compiled_b1b("mpmath")
 
     # ----- input handling ---------------------------------------------------------------------
     def gamma_bar(self, gamma: Any) -> Any:

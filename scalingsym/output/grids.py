@@ -2,8 +2,10 @@
 
 A grid is a one-dimensional float64 array of distinct values in the order given (ranges ascend or descend
 with their end points). A TOML spec file holds the arguments of :func:`scalingsym.output.sweep.sweep`
-(``mode``, ``spectrum``, ``task``, the grids ``N``, ``T``, ``gamma``, ``t`` as strings, numbers or lists,
-``seeds``, ``seed``, ``teachers``, ``precision``, ``fast``, and a ``[chunks]`` table).
+(``mode``, ``model``, ``spectrum``, ``task``, the grids ``N``, ``T``, ``gamma``, ``s``, ``t``, ``E``, ``noise``,
+``nu``, ``a``, ``B``, ``lr``, ``steps`` as strings, numbers or lists, ``ensemble_data``, ``seeds``, ``seed``,
+``teachers``, ``precision``, ``fast``, and a ``[chunks]`` table). Where a dimension allows it (``N``, ``T``, ``E``
+of a theory sweep), a list may hold ``inf``.
 
 Examples
 --------
@@ -13,6 +15,8 @@ Examples
 [0.0, 0.5, 1.0]
 >>> parse_grid("T", "100,200,400").tolist()
 [100.0, 200.0, 400.0]
+>>> parse_grid("N", "100,inf", allow_inf=True).tolist()
+[100.0, inf]
 >>> parse_grid("N", "10:1:0log")
 Traceback (most recent call last):
 ...
@@ -36,17 +40,21 @@ MAX_POINTS = 10**7
 
 #: keys a TOML spec file may hold
 SPEC_KEYS = frozenset(
-    {"mode", "spectrum", "task", "N", "T", "gamma", "t", "seeds", "seed", "teachers", "precision", "fast", "chunks"}
+    {"mode", "model", "spectrum", "task", "N", "T", "gamma", "s", "t", "E", "noise", "nu", "a", "B", "lr", "steps",
+     "ensemble_data", "seeds", "seed", "teachers", "precision", "fast", "chunks"}
 )
 
 
-def _num(name: str, text: str, whole: str) -> float:
+def _num(name: str, text: str, whole: str, allow_inf: bool = False) -> float:
     try:
         v = float(text)
     except ValueError:
         raise ParameterError(f"grid {name}: expected a number; got {text.strip()!r} in {whole!r}") from None
+    if allow_inf and v == math.inf:
+        return v
     if not math.isfinite(v):
-        raise ParameterError(f"grid {name}: grid values must be finite; got {text.strip()!r} in {whole!r}")
+        what = "finite numbers or inf" if allow_inf else "finite"
+        raise ParameterError(f"grid {name}: grid values must be {what}; got {text.strip()!r} in {whole!r}")
     return v
 
 
@@ -80,7 +88,7 @@ def _range(name: str, text: str) -> np.ndarray:
     return np.linspace(a, b, k) if k > 1 else np.array([a])
 
 
-def parse_grid(name: str, value: Any) -> np.ndarray:
+def parse_grid(name: str, value: Any, allow_inf: bool = False) -> np.ndarray:
     """The grid of dimension ``name`` from a string, a number or a sequence of numbers.
 
     Parameters
@@ -89,6 +97,8 @@ def parse_grid(name: str, value: Any) -> np.ndarray:
         The dimension (used in messages).
     value : str, float or sequence of float
         ``START:STOP:COUNTlog``, ``START:STOP:COUNT``, ``a,b,c``, a number or a list of numbers.
+    allow_inf : bool
+        Accept ``inf`` (``+inf`` only, in a list or as a number; a range's end points stay finite).
 
     Returns
     -------
@@ -102,7 +112,7 @@ def parse_grid(name: str, value: Any) -> np.ndarray:
         if ":" in text:
             arr = _range(name, text)
         else:
-            arr = np.array([_num(name, p, text) for p in text.split(",") if p.strip()] or [math.nan])
+            arr = np.array([_num(name, p, text, allow_inf) for p in text.split(",") if p.strip()] or [math.nan])
     else:
         try:
             arr = np.atleast_1d(np.asarray(value, dtype=np.float64))
@@ -110,8 +120,10 @@ def parse_grid(name: str, value: Any) -> np.ndarray:
             raise ParameterError(f"grid {name}: expected numbers; got {value!r}") from None
         if arr.ndim != 1:
             raise ParameterError(f"grid {name}: expected a flat list of numbers; got shape {arr.shape}")
-    if arr.size == 0 or not np.all(np.isfinite(arr)):
-        raise ParameterError(f"grid {name}: grid values must be finite numbers; got {value!r}")
+    ok = np.isfinite(arr) | ((arr == math.inf) if allow_inf else False)
+    if arr.size == 0 or not np.all(ok):
+        what = "finite numbers or inf" if allow_inf else "finite numbers"
+        raise ParameterError(f"grid {name}: grid values must be {what}; got {value!r}")
     if arr.size > MAX_POINTS:
         raise ParameterError(f"grid {name}: at most {MAX_POINTS} points per dimension; got {arr.size}")
     if np.unique(arr).size != arr.size:

@@ -1,12 +1,26 @@
 """Sweeps: loss surfaces and Monte-Carlo grids as labelled :class:`xarray.Dataset` objects, computed on dask.
 
-:func:`sweep` evaluates the ridge model (dimensions ``N, T, gamma``) or the gradient-flow model
-(dimensions ``N, T, t``; ``T`` is the number of training points ``P``) on the Cartesian product of the
-grids, either from the theory (``mode="theory"``: float64, the interpolated fast path with ``fast=True``, or
-mpmath at ``precision`` digits) or by Monte Carlo (``mode="simulate"``, ridge model: ``seeds`` independent
-draws per point). The dataset holds ``loss`` (theory) or ``loss_mean``, ``loss_stderr``, ``n_seeds`` and the
-draws themselves, ``loss_per_seed`` (simulation), with float coordinates and attributes recording the
-spectrum, task, convention, package version and seed.
+:func:`sweep` evaluates one of three models on the Cartesian product of its grids
+(:mod:`scalingsym.output.sweep_models`):
+
+* the ridge model, dimensions ``N, T, gamma`` -- or ``N, T, s`` with the normalised regulariser
+  ``s = gamma_bar/(N T)``, the finite form of the ``N = inf`` (kernel ridge regression) and ``T = inf``
+  (infinite data) limits;
+* the gradient-flow model (``t`` given), dimensions ``N, T, t`` (``T`` is the number of training points ``P``);
+* one-pass SGD (``B``, ``lr``, ``steps`` given), dimensions ``N, B, lr, steps``;
+
+each with optional extra dimensions: the ensemble size ``E`` (ridge and gradient flow; the members have
+independent features and share the data, ``ensemble_data="same"``, or not), the label-noise variance ``noise``
+(ridge) and a task parameter, ``nu`` of ``power(nu=...)`` or ``a`` of ``source(a=...)``. It runs the theory
+(``mode="theory"``: float64, the interpolated fast path with ``fast=True``, or mpmath at ``precision`` digits
+for the ridge model) or the Monte Carlo (``mode="simulate"``: ``seeds`` independent draws per point). The
+dataset holds ``loss`` (theory) or ``loss_mean``, ``loss_stderr``, ``n_seeds`` and the draws themselves,
+``loss_per_seed`` (simulation), with float coordinates (``inf`` allowed for ``N``, ``T`` and ``E`` where the
+model has that limit) and attributes recording the model, spectrum, task, convention, package version and seed.
+
+``N = inf`` or ``T = inf`` with a ridge ``gamma > 0`` is refused: ``gamma_bar/(N T)`` vanishes in that limit, so
+the researcher's fixed ridge there is the normalised one -- sweep ``s`` instead (``gamma = 0``, ridgeless, is
+accepted). The gradient flow and SGD take ``N = inf`` (and the flow ``T = inf``) as they are.
 
 Execution. The grid (and, for simulations, the seeds) is cut into chunks; each chunk is one dask task,
 run by dask's in-process threaded scheduler by default, by a local ``dask.distributed`` cluster of
@@ -17,16 +31,18 @@ a shared filesystem). Each task writes its block into a pre-created region of a 
 chunks; a worker lost mid-sweep is retried by dask. BLAS runs single-threaded inside the tasks (dask
 supplies the parallelism).
 
-Determinism. The Monte-Carlo draw ``k`` at the point ``(N, T)`` is seeded with the first 63 bits of
-``numpy.random.SeedSequence(seed, spawn_key=(N, T, k))`` (:func:`point_seed`): it depends on the user's seed
-and the point's coordinates only, never on the worker, the chunk or the order, and one draw serves every
-ridge ``gamma`` (common random numbers, as :func:`~scalingsym.simulate.ridge.simulate_ridge` does). Every
+Determinism. The Monte-Carlo draw ``k`` at a point is seeded from ``numpy.random.SeedSequence(seed,
+spawn_key=(N, T, k, ...))`` (:func:`point_seed`): it depends on the user's seed and the point's coordinates
+only, never on the worker, the chunk or the order. A sweep over ``N, T, gamma`` has the key ``(N, T, k)``; the
+coordinates ``noise``, ``nu``, ``a``, ``B`` and ``lr`` are appended when the sweep has them, and the axes
+evaluated along one draw (``gamma``, ``s``, ``t``, ``steps``, ``E``) share it (common random numbers). Every
 value is computed independently of the others in its chunk, so a sweep is bit-identical in-process, on one
-worker or on many, whatever the chunking. In simulations ``N`` and ``T`` are rounded to integers.
+worker or on many, whatever the chunking. In simulations ``N``, ``T`` and ``B`` are rounded to integers.
 
-Memory guard. A simulation point whose arrays (``M x max(N, T)`` draws, the ``T x N`` features and the SVD
-work arrays) would exceed the budget of :mod:`scalingsym.core.budget` (``memory_budget`` argument,
-``SCALINGSYM_MEMORY_BUDGET`` or a quarter of the machine's memory) is refused before anything runs.
+Memory guard. A simulation point whose arrays would exceed the budget of :mod:`scalingsym.core.budget`
+(``memory_budget`` argument, ``SCALINGSYM_MEMORY_BUDGET`` or a quarter of the machine's memory) is refused
+before anything runs, with the estimate (:func:`simulation_bytes`,
+:func:`~scalingsym.output.sweep_models.dynamics_bytes`, :func:`~scalingsym.output.sweep_models.sgd_bytes`).
 
 Examples
 --------
@@ -37,6 +53,10 @@ Examples
 (3, 2, 2)
 >>> ds.attrs["spectrum"]
 'powerlaw(alpha=1, M=200, lambda_plus=1)'
+>>> sweep("powerlaw(alpha=1, M=200)", N="20,inf", T=100, s=1e-3, quiet=True)["loss"].dims
+('N', 'T', 's')
+>>> sweep("powerlaw(alpha=1, M=200)", N=20, T=100, gamma=1e-3, E="1,4,inf", quiet=True)["loss"].dims
+('N', 'T', 'gamma', 'E')
 """
 
 from __future__ import annotations
@@ -48,9 +68,7 @@ import os
 import shutil
 import sys
 import tempfile
-import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -58,238 +76,42 @@ import numpy as np
 from .._version import __version__
 from ..core.budget import human_bytes, require_memory
 from ..core.errors import ParameterError, check_ridge, check_size
-from ..core.fastsums import InterpolatedSpectrum
-from ..core.parsing import parse_spectrum, parse_task
 from ..core.spectra import Spectrum
 from ..core.tasks import Task
 from ..simulate.draws import check_seed
 from .grids import parse_chunks, parse_grid
-from .sweep_store import DONE, Layout, SweepStore, mark_done, signature, write_block
+from .sweep_chunks import Job, objects, one_blas_thread, run
+from .sweep_models import (
+    BASE_DIMS,
+    CONVENTIONS,
+    CURVE_DIMS,
+    EXTRA_DIMS,
+    MODELS,
+    RIDGE_CONVENTION,
+    SEED_DERIVATION,
+    TASK_DIMS,
+    dynamics_bytes,
+    point_seed,
+    sgd_bytes,
+    simulation_bytes,
+)
+from .sweep_store import DONE, Layout, SweepStore, signature, write_block
 
 MODES = ("theory", "simulate")
-RIDGE_DIMS = ("N", "T", "gamma")
-DYNAMICS_DIMS = ("N", "T", "t")
+RIDGE_DIMS = BASE_DIMS["ridge"]
+DYNAMICS_DIMS = BASE_DIMS["dynamics"]
+SGD_DIMS = BASE_DIMS["sgd"]
 SEED_DIM = "seed_index"
-CONVENTION = (
-    "L = 1/2 E[(z-y)^2] per output; objective 1/2 sum (z-y)^2 + gamma/2 |theta|^2; "
-    "Var(w)=sigma_w^2/M, Var(u)=sigma_u^2/M with sigma^2=1 (1 for M=inf)"
-)
-SEED_DERIVATION = "draw k at (N, T): first 63 bits of numpy.random.SeedSequence(seed, spawn_key=(N, T, k))"
+CONVENTION = RIDGE_CONVENTION
+ENSEMBLE_DATA = ("same", "independent")
 
-#: points per theory chunk (float64 fast path, mpmath) and the float64 budget of the exact path's sums
+#: points per theory chunk (float64 fast path, mpmath, ensembles) and the float64 budget of the exact path's sums
 _FAST_POINTS = 2**16
 _MP_POINTS = 32
+_ENSEMBLE_POINTS = 256
 _EXACT_ELEMENTS = 2**23
-
-
-def point_seed(seed: int, N: int, T: int, index: int) -> int:
-    """The seed of Monte-Carlo draw ``index`` at ``(N, T)``: 63 bits of ``SeedSequence(seed, spawn_key=(N, T, index))``.
-
-    Examples
-    --------
-    >>> point_seed(0, 100, 200, 3) == point_seed(0, 100, 200, 3) != point_seed(0, 100, 200, 4)
-    True
-    """
-    ss = np.random.SeedSequence(check_seed(seed), spawn_key=(int(N), int(T), int(index)))
-    return int(ss.generate_state(1, np.uint64)[0] >> np.uint64(1))
-
-
-def simulation_bytes(N: int, T: int, M: int, teachers: int) -> int:
-    """Estimated peak memory of one simulation draw: the ``M x max(N, T)`` draws, ``T x N`` features, the SVD.
-
-    Counts ``u`` (``N x M``), ``X`` (``T x M``), the features and their copy in LAPACK (``2 T N``), the thin
-    factors ``U``, ``V`` (``r (N + T)``, ``r = min(N, T)``), ``u^T V`` (``M r``) and the teacher arrays.
-
-    Examples
-    --------
-    >>> simulation_bytes(100, 100, 1000, 8) > 8 * 2 * 100 * 1000
-    True
-    """
-    N, T, M, k = (int(v) for v in (N, T, M, teachers))
-    r = min(N, T)
-    floats = N * M + T * M + 2 * T * N + r * (N + T) + M * r + 4 * M * k + 2 * T * k
-    return 8 * floats
-
-
-# ------------------------------------------------------------------------------ tasks ------------
-@dataclass
-class _Job:
-    """Everything a task needs (picklable; the model is built once per process and cached)."""
-
-    mode: str
-    model: str  # "ridge" or "dynamics"
-    spectrum: Any  # str or Spectrum
-    task: Any  # str, Task or None
-    key: str
-    path: str
-    layout: Layout
-    seeds: int
-    seed: int
-    teachers: int
-    precision: int | None
-    fast: bool
-    limit_blas: bool
-    on_chunk: Callable[[tuple[int, ...]], None] | None = field(default=None)
-
-
-_MODELS: dict[str, Any] = {}
-_MAX_MODELS = 16
-_MODELS_LOCK = threading.Lock()
-
-
-def _objects(spectrum: Any, task: Any) -> tuple[Spectrum, Task | None]:
-    spec = parse_spectrum(spectrum) if isinstance(spectrum, str) else spectrum
-    if not isinstance(spec, Spectrum):
-        raise ParameterError(f"spectrum must be a spectrum string or a Spectrum; got {type(spectrum).__name__}")
-    tk = parse_task(task, spec) if isinstance(task, str) else task
-    if tk is not None and not isinstance(tk, Task):
-        raise ParameterError(f"task must be a task string or a Task; got {type(task).__name__}")
-    return spec, tk
-
-
-class _PanelwiseInterpolated(InterpolatedSpectrum):
-    """:class:`~scalingsym.core.fastsums.InterpolatedSpectrum` whose panels are built one at a time.
-
-    Each panel's Chebyshev coefficients are then a function of its lattice index alone, not of which other
-    panels were built with it or of the order of the queries, so every process (and every chunking) holds the
-    same representation to the bit. The values are those of :func:`~scalingsym.models.ridge.fast_ridge`
-    within its interpolation error (``error_bound``).
-    """
-
-    def _ensure(self, xmin: float, xmax: float) -> None:
-        h = self.h
-        lo, hi = math.floor(xmin / h), math.floor(xmax / h) + 1
-        b0, b1 = self.panels
-        if b1 == b0:
-            super()._ensure((lo + 0.5) * h, (lo + 0.5) * h)
-            b0, b1 = self.panels
-        for i in range(b0 - 1, lo - 1, -1):
-            super()._ensure((i + 0.5) * h, (i + 0.5) * h)
-        for i in range(b1, hi):
-            super()._ensure((i + 0.5) * h, (i + 0.5) * h)
-
-
-def _model(job: _Job):
-    """The model of a sweep, built once per process, and the lock its (theory) evaluations hold.
-
-    The lazily built interpolation tables and compiled expressions are not thread-safe, so the threads of one
-    process share one model and evaluate it in turn (they still overlap the store writes).
-    """
-    key = job.key
-    with _MODELS_LOCK:
-        cached = _MODELS.get(key)
-        if cached is None:
-            cached = _MODELS[key] = (_build_model(job), threading.Lock())
-            while len(_MODELS) > _MAX_MODELS:  # a long-lived worker keeps the models of its recent sweeps only
-                _MODELS.pop(next(iter(_MODELS)))
-    return cached
-
-
-def _build_model(job: _Job):
-    spec, task = _objects(job.spectrum, job.task)
-    if job.mode == "simulate":
-        model = (spec, task)
-    elif job.model == "dynamics":
-        from ..models.dynamics import GradientFlowRF
-
-        model = GradientFlowRF(spec, task)
-    else:
-        from ..models.ridge import RandomFeatureRidge
-
-        if job.fast:
-            base = RandomFeatureRidge(spec, task)
-            model = RandomFeatureRidge(_PanelwiseInterpolated(spec), task, w_var=base.w_var, u_var=base.u_var)
-        elif job.precision:
-            model = RandomFeatureRidge(spec, task)
-        else:
-            # the exact finite-M sums of the eigenvalue list: each point's value is independent of the other
-            # points evaluated with it (chunk-invariant to the bit)
-            from ..core.spectra import ArraySpectrum
-
-            model = RandomFeatureRidge(ArraySpectrum(spec.eigenvalues()), task, w_var=1.0 / spec.M, u_var=1.0 / spec.M)
-    return model
-
-
-def _ridge_theory(model, N, T, g, precision):
-    if precision:
-        out = np.empty((N.size, T.size, g.size))
-        for idx in np.ndindex(out.shape):
-            i, j, k = idx
-            out[idx] = float(model.solve_mp(float(N[i]), float(T[j]), float(g[k]), dps=precision).loss)
-        return out
-    Ng, Tg, Gg = np.meshgrid(N, T, g, indexing="ij")
-    try:
-        return np.asarray(model.loss(Ng, Tg, Gg), dtype=np.float64).reshape(Ng.shape)
-    except ParameterError:
-        # a point float64 cannot resolve (the regulated peak): NaN there, every other point as usual
-        out = np.empty(Ng.shape)
-        for idx in np.ndindex(Ng.shape):
-            try:
-                out[idx] = float(model.loss(Ng[idx], Tg[idx], Gg[idx]))
-            except ParameterError:
-                out[idx] = np.nan
-        return out
-
-
-def _dynamics_theory(model, N, T, t):
-    out = np.empty((N.size, T.size, t.size))
-    for i, n in enumerate(N):
-        for j, p in enumerate(T):
-            out[i, j] = model.loss_curve(t, float(n), float(p)).test_loss
-    return out
-
-
-def _simulate(job: _Job, spec, task, N, T, g, ks):
-    from ..simulate.ridge import simulate_ridge
-
-    out = np.empty((N.size, T.size, g.size, ks.size))
-    for i, n in enumerate(N):
-        for j, p in enumerate(T):
-            for a, k in enumerate(ks):
-                res = simulate_ridge(
-                    spec, int(n), int(p), g, seeds=1, seed=point_seed(job.seed, int(n), int(p), int(k)),
-                    teachers=job.teachers, task=task,
-                )
-                out[i, j, :, a] = res.per_seed[0]
-    return out
-
-
-def _one_blas_thread():
-    """A context running BLAS single-threaded (threadpoolctl), or a no-op where threadpoolctl is missing."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl is a dependency
-        return contextlib.nullcontext()
-    return threadpool_limits(1)
-
-
-def _run(job: _Job, block: tuple[int, ...]) -> tuple[int, ...]:
-    """Compute task ``block``, write it into the store, set its done marker; returns ``block``."""
-    if job.on_chunk is not None:
-        job.on_chunk(tuple(block))
-    ctx: Any = contextlib.nullcontext()
-    if job.limit_blas:
-        ctx = _one_blas_thread()
-    lay = job.layout
-    region = lay.region(block)
-    coords = [np.asarray(lay.coords[d])[r] for d, r in zip(lay.task_dims, region)]
-    with ctx:
-        model, lock = _model(job)
-        if job.mode == "simulate":
-            spec, task = model
-            values = _simulate(job, spec, task, *coords)
-            name = "loss_per_seed"
-        else:
-            with lock:
-                if job.model == "dynamics":
-                    values = _dynamics_theory(model, *coords)
-                else:
-                    values = _ridge_theory(model, *coords, job.precision)
-            name = "loss"
-    write_block(job.path, name, region, values)
-    mark_done(job.path, block)
-    return tuple(block)
-
+#: the largest step count of an SGD sweep (as the simulation)
+_MAX_STEPS = 10**7
 
 # ------------------------------------------------------------------------------ set-up -----------
 def _default_chunks(sizes: dict[str, int], target: int) -> dict[str, int]:
@@ -307,12 +129,6 @@ def _spectrum_fingerprint(spec: Spectrum) -> str:
     if spec.finite and spec.M <= 10**7:
         text += ":" + hashlib.sha256(np.ascontiguousarray(spec.eigenvalues(), dtype=np.float64).tobytes()).hexdigest()
     return text
-
-
-def _integer_grid(name: str, v: np.ndarray) -> np.ndarray:
-    r = np.round(v)
-    _, first = np.unique(r, return_index=True)
-    return r[np.sort(first)]
 
 
 def _stores(out: str | os.PathLike | None) -> tuple[str, str | None, str | None]:
@@ -349,14 +165,14 @@ def local_cluster(workers: int):
         )
 
 
-def _execute(job: _Job, blocks: list[tuple[int, ...]], workers: int | None, scheduler: Any, quiet: bool) -> None:
+def _execute(job: Job, blocks: list[tuple[int, ...]], workers: int | None, scheduler: Any, quiet: bool) -> None:
     if not blocks:
         return
     show = _progress_wanted(quiet)
     if workers is None and scheduler is None:
         import dask
 
-        tasks = [dask.delayed(_run, pure=False)(job, b) for b in blocks]
+        tasks = [dask.delayed(run, pure=False)(job, b) for b in blocks]
         bar: Any = contextlib.nullcontext()
         if show:
             from dask.diagnostics import ProgressBar
@@ -366,7 +182,7 @@ def _execute(job: _Job, blocks: list[tuple[int, ...]], workers: int | None, sche
 
         pool = ThreadPoolExecutor(os.cpu_count() or 1)
         try:
-            with _one_blas_thread(), bar:
+            with one_blas_thread(), bar:
                 dask.compute(*tasks, scheduler="threads", pool=pool)
         finally:
             # on an interruption the chunks already running finish (and are marked done) before we return
@@ -389,21 +205,220 @@ def _execute(job: _Job, blocks: list[tuple[int, ...]], workers: int | None, sche
         else:
             cluster = stack.enter_context(local_cluster(workers))
             client = stack.enter_context(Client(cluster))
-        futures = client.map(_run, [job] * len(blocks), blocks, pure=False)
+        futures = client.map(run, [job] * len(blocks), blocks, pure=False)
         if show:
             progress(futures)
         client.gather(futures)
+
+
+def _resolve_model(model: str | None, given: dict[str, Any]) -> str:
+    sgd = [d for d in ("B", "lr", "steps") if given.get(d) is not None]
+    if model is None:
+        if sgd:
+            return "sgd"
+        return "dynamics" if given.get("t") is not None else "ridge"
+    if model not in MODELS:
+        raise ParameterError(f"model must be one of {list(MODELS)}; got {model!r}")
+    return model
+
+
+def _check_arguments(model: str, given: dict[str, Any]) -> None:
+    """Refuse a dimension the model does not have, and require the ones it needs."""
+    allowed = set(BASE_DIMS[model]) | set(EXTRA_DIMS[model]) | ({"s"} if model == "ridge" else set())
+    what = {"ridge": "the ridge model (N, T, gamma or s)", "dynamics": "the gradient flow (N, T, t)",
+            "sgd": "one-pass SGD (N, B, lr, steps)"}[model]
+    for d, v in given.items():
+        if v is not None and d not in allowed:
+            hint = {"T": "; one-pass SGD has no T (fresh samples every step)"}.get(d, "") if model == "sgd" else ""
+            raise ParameterError(
+                f"{d} is not a dimension of {what}; its dimensions are {sorted(allowed)}{hint}"
+            )
+    need = {"ridge": ("N", "T"), "dynamics": ("N", "T", "t"), "sgd": ("N", "B", "lr", "steps")}[model]
+    missing = [d for d in need if given.get(d) is None]
+    if missing:
+        examples = {"N": "N='10:1e4:40log'", "T": "T='1000'", "t": "t='0:100:11'", "B": "B='1,8'",
+                    "lr": "lr='0.1,0.5'", "steps": "steps='0,10,100,1000'"}
+        raise ParameterError(
+            f"a sweep of {what} needs the grids {' and '.join(missing)} (for example "
+            f"{', '.join(examples[d] for d in missing)})"
+        )
+    if model == "ridge" and given.get("gamma") is not None and given.get("s") is not None:
+        raise ParameterError("give either gamma (the ridge) or s (the normalised regulariser gamma_bar/(N T))")
+    if given.get("nu") is not None and given.get("a") is not None:
+        raise ParameterError("give either nu (power(nu=...)) or a (source(a=...)) as the task dimension, not both")
+
+
+def _integer_grid(name: str, v: np.ndarray) -> np.ndarray:
+    r = np.where(np.isinf(v), v, np.round(v))
+    _, first = np.unique(r, return_index=True)
+    return r[np.sort(first)]
+
+
+def _grids(model: str, mode: str, given: dict[str, Any]) -> dict[str, np.ndarray]:
+    """The checked grid of every dimension the sweep has, in the dataset's order."""
+    sim = mode == "simulate"
+    base = list(BASE_DIMS[model])
+    if model == "ridge" and given.get("s") is not None:
+        base[2] = "s"
+    dims = base + [d for d in EXTRA_DIMS[model] if given.get(d) is not None]
+    E_given = given.get("E") is not None
+    allow_inf = {
+        "N": not sim or (model == "dynamics" and not E_given),
+        "T": not sim or model == "dynamics",
+        "E": not sim,
+    }
+    grids: dict[str, np.ndarray] = {}
+    for d in dims:
+        value = given.get(d)
+        if value is None:  # the ridge's default regulariser
+            value = 0.0
+        g = parse_grid(d, value, allow_inf=allow_inf.get(d, False))
+        if d in ("N", "T"):
+            check_size(d, g, allow_inf=True)
+        elif d in ("gamma", "s", "noise"):
+            check_ridge(d, g)
+        elif d in ("t",) and np.any(g < 0):
+            raise ParameterError(f"t must be >= 0; got {g[g < 0][0]}")
+        elif d == "E":
+            from ..models.ensemble import check_ensemble
+
+            check_ensemble(g)
+        elif d == "B":
+            bad = (g < 1) | (g != np.round(g))
+            if np.any(bad):
+                raise ParameterError(f"B (batch size) must be positive integers; got {g[bad][0]:g}")
+        elif d == "lr" and np.any(g <= 0):
+            raise ParameterError(f"lr must be finite numbers > 0; got {g[g <= 0][0]}")
+        elif d == "steps":
+            bad = (g < 0) | (g != np.round(g)) | (g > _MAX_STEPS)
+            if np.any(bad):
+                raise ParameterError(f"steps must be integers in [0, {_MAX_STEPS}]; got {g[bad][0]:g}")
+        grids[d] = g
+    if sim:
+        for d in ("N", "T", "B"):
+            if d in grids:
+                grids[d] = _integer_grid(d, grids[d])
+                if grids[d].min() < 1:
+                    raise ParameterError(f"{d} must be >= 1 for a simulation (it is rounded to integers)")
+        if "E" in grids and np.any(grids["E"] != np.round(grids["E"])):
+            raise ParameterError("E must be integers for a simulation")
+    return grids
+
+
+def _check_limits(model: str, mode: str, grids: dict[str, np.ndarray], precision: Any) -> None:
+    """The combinations refused before anything runs (see the module docstring)."""
+    has_inf = any(np.any(np.isinf(grids[d])) for d in ("N", "T") if d in grids)
+    if model == "ridge" and has_inf and "gamma" in grids and np.any(grids["gamma"] > 0):
+        raise ParameterError(
+            "gamma > 0 with N = inf or T = inf: the ridge enters as gamma_bar/(N T), which vanishes in that limit; "
+            "sweep the normalised regulariser s = gamma_bar/(N T) instead (s='1e-6:1e-2:5log'), or use gamma = 0"
+        )
+    if "E" in grids:
+        if "noise" in grids:
+            raise ParameterError("E (ensembles) is computed without label noise: drop noise or E")
+        if precision:
+            raise ParameterError("E (ensembles) is on the float64 path: drop precision")
+        if model == "ridge" and "s" in grids and has_inf:
+            raise ParameterError("E with s needs finite N and T (the ensemble is computed from the ridge gamma)")
+    if precision and "s" in grids:
+        raise ParameterError("precision applies to gamma sweeps (the mpmath path takes the ridge gamma); drop s")
+
+
+def _check_sgd_stable(spec: Spectrum, grids: dict[str, np.ndarray]) -> None:
+    """Refuse an unstable learning rate at any ``(N, B)`` up front (the expected loss would diverge)."""
+    from ..models.sgd import OnlineSGD
+
+    probe = OnlineSGD(spec)
+    top = float(grids["lr"].max())
+    for n in grids["N"]:
+        for b in grids["B"]:
+            bound = probe.max_lr(int(b), float(n))
+            if top >= bound:
+                raise ParameterError(
+                    f"lr = {top:g} is not stable for B = {int(b)}, N = {float(n):g}: one-pass SGD needs lr < "
+                    f"{bound:.6g} there (the largest stable learning rate); lower the lr grid"
+                )
+
+
+def _check_memory(model: str, spec: Spectrum, grids: dict[str, np.ndarray], teachers: int, budget: Any) -> None:
+    M = int(spec.M)
+    hint = "run it on a cluster with more memory per worker (--scheduler ADDRESS) or use smaller N, T or M"
+
+    def worst(d: str) -> list[float]:
+        g = grids[d]
+        fin = g[np.isfinite(g)]
+        return ([float(fin.max())] if fin.size else []) + ([math.inf] if np.any(np.isinf(g)) else [])
+
+    if model == "ridge":
+        n, p = float(grids["N"].max()), float(grids["T"].max())
+        need = simulation_bytes(n, p, M, 1 if "E" in grids else teachers)
+        where = f"the simulation point N = {int(n)}, T = {int(p)}, M = {M}"
+    elif model == "dynamics":
+        nt = grids["t"].size
+        need, where = 0, ""
+        for n in worst("N"):
+            for p in worst("T"):
+                b = dynamics_bytes(n, p, M, nt)
+                if b > need:
+                    need, where = b, f"the gradient-flow simulation point N = {n:g}, T = {p:g}, M = {M}"
+    else:
+        n, b = float(grids["N"].max()), float(grids["B"].max())
+        need = sgd_bytes(n, b, M)
+        where = f"the SGD simulation point N = {int(n)}, B = {int(b)}, M = {M}"
+    require_memory(need, where, budget=budget, hint=hint)
+
+
+def _chunks(model: str, mode: str, grids: dict[str, np.ndarray], seeds: int, precision: Any, exact_M: int | None,
+            user: dict[str, int]) -> dict[str, int]:
+    dims = list(grids)
+    sizes = {d: grids[d].size for d in dims}
+    allowed = set(dims) | ({"seeds"} if mode == "simulate" else set())
+    unknown = sorted(set(user) - allowed)
+    if unknown:
+        raise ParameterError(f"chunks: unknown dimension(s) {unknown}; allowed: {sorted(allowed)}")
+    for d in CURVE_DIMS:
+        if d in sizes and user.get(d, sizes[d]) != sizes[d]:
+            raise ParameterError(
+                f"the {'times t' if d == 't' else 'steps'} are not chunked (each curve is one solve over all "
+                f"{d}); chunk the other dimensions instead"
+            )
+    whole = {"gamma", "s", "E", *CURVE_DIMS}
+    if mode == "simulate" or model != "ridge":
+        ch = {d: (sizes[d] if d in whole else 1) for d in dims}
+        if mode == "simulate":
+            ch["seeds"] = min(seeds, 4)
+    elif precision:
+        ch = _default_chunks(sizes, _MP_POINTS)
+    elif "E" in grids:
+        ch = _default_chunks(sizes, _ENSEMBLE_POINTS)
+    else:
+        per = _FAST_POINTS if exact_M is None else max(256, min(_FAST_POINTS, _EXACT_ELEMENTS // exact_M))
+        ch = _default_chunks(sizes, per)
+    ch.update(user)
+    for d in dims:
+        ch[d] = min(ch[d], sizes[d])
+    return ch
 
 
 def sweep(
     spectrum: str | Spectrum,
     *,
     mode: str = "theory",
+    model: str | None = None,
     N: Any = None,
     T: Any = None,
-    gamma: Any = 0.0,
+    gamma: Any = None,
+    s: Any = None,
     t: Any = None,
+    E: Any = None,
+    noise: Any = None,
+    nu: Any = None,
+    a: Any = None,
+    B: Any = None,
+    lr: Any = None,
+    steps: Any = None,
     task: str | Task | None = None,
+    ensemble_data: str = "same",
     seeds: int = 8,
     seed: int = 0,
     teachers: int = 8,
@@ -425,18 +440,36 @@ def sweep(
     spectrum : str or Spectrum
         E.g. ``"powerlaw(alpha=1, M=1000)"`` (parsed by :func:`scalingsym.core.parsing.parse_spectrum`).
     mode : {"theory", "simulate"}
+    model : {"ridge", "dynamics", "sgd"}, optional
+        Default: ``sgd`` when ``B``, ``lr`` or ``steps`` is given, ``dynamics`` when ``t`` is, else ``ridge``.
     N, T : grid
-        Feature count and sample count: a grid string (``"10:1e4:40log"``, ``"100,200"``), a number or a list.
+        Feature count and sample count: a grid string (``"10:1e4:40log"``, ``"100,200"``, ``"100,inf"``), a
+        number or a list. ``T`` is the number of training points ``P`` of the gradient flow; SGD has no ``T``.
     gamma : grid
-        Ridges ``>= 0`` (ridge model).
+        Ridges ``>= 0`` (ridge model; default 0).
+    s : grid
+        Normalised regularisers ``s = gamma_bar/(N T) >= 0`` instead of ``gamma`` (ridge model; finite at
+        ``N = inf`` or ``T = inf``).
     t : grid, optional
-        Training times ``>= 0``: selects the gradient-flow model (theory only; then ``gamma`` is not used).
+        Training times ``>= 0``: the gradient-flow model.
+    E : grid, optional
+        Ensemble sizes (integers ``>= 1``; ``inf`` in theory): the loss of the average of ``E`` members.
+    noise : grid, optional
+        Variance of the Gaussian noise on the training labels (ridge model; the loss is against the noiseless
+        target).
+    nu, a : grid, optional
+        The task as a dimension: ``power(nu=...)`` or ``source(a=...)`` (instead of ``task``).
+    B, lr, steps : grid, optional
+        Batch sizes, learning rates and step counts of one-pass SGD (every ``lr`` must be stable at every
+        ``(N, B)``; checked up front).
     task : str or Task, optional
         Teacher (default isotropic), e.g. ``"power(nu=0.5)"``.
+    ensemble_data : {"same", "independent"}
+        Whether the ensemble members share the training data.
     seeds, seed, teachers : int
-        Monte-Carlo draws per point, the user's seed, teacher vectors per draw.
+        Monte-Carlo draws per point, the user's seed, teacher vectors per draw (ridge without ``E``).
     precision : int, optional
-        Significant digits of the mpmath path (theory, ridge model); the loss is stored as float64.
+        Significant digits of the mpmath path (theory, ridge model over ``gamma``); stored as float64.
     fast : bool
         Use the interpolated spectrum of :func:`scalingsym.models.ridge.fast_ridge` (cost per point
         independent of ``M``; its panels are built one at a time, so the values do not depend on the chunking
@@ -468,18 +501,22 @@ def sweep(
 
     if mode not in MODES:
         raise ParameterError(f"mode must be one of {list(MODES)}; got {mode!r}")
-    if N is None or T is None:
+    given = dict(N=N, T=T, gamma=gamma, s=s, t=t, E=E, noise=noise, nu=nu, a=a, B=B, lr=lr, steps=steps)
+    model = _resolve_model(model, given)
+    if model == "ridge" and (N is None or T is None):
         raise ParameterError("a sweep needs the grids N and T (for example N='10:1e4:40log', T='1000')")
-    spec, task_obj = _objects(spectrum, task)
-    model = "ridge" if t is None else "dynamics"
-    if model == "dynamics" and mode == "simulate":
-        raise ParameterError("simulate sweeps cover the ridge model (N, T, gamma); drop t, or use mode='theory'")
-    if model == "dynamics" and precision:
-        raise ParameterError("precision applies to the ridge model; the gradient-flow theory is float64")
+    _check_arguments(model, given)
+    if any(given.get(d) is not None for d in TASK_DIMS) and task is not None:
+        raise ParameterError("the task is a dimension here (nu or a): drop task")
+    spec, task_obj = objects(spectrum, task)
+    if model != "ridge" and precision:
+        raise ParameterError(f"precision applies to the ridge model; the {model} theory is float64")
     if precision is not None and (isinstance(precision, bool) or int(precision) != precision or precision < 5):
         raise ParameterError(f"precision must be an integer >= 5 digits; got {precision}")
     if mode == "simulate" and precision:
         raise ParameterError("precision applies to theory sweeps; a simulation is float64")
+    if ensemble_data not in ENSEMBLE_DATA:
+        raise ParameterError(f"ensemble_data must be one of {list(ENSEMBLE_DATA)}; got {ensemble_data!r}")
     seed = check_seed(seed)
     for name, v in (("seeds", seeds), ("teachers", teachers)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
@@ -491,56 +528,28 @@ def sweep(
     if workers is not None and scheduler is not None:
         raise ParameterError("give either workers (a new local cluster) or scheduler (an existing one), not both")
 
-    dims = RIDGE_DIMS if model == "ridge" else DYNAMICS_DIMS
-    grids = {"N": parse_grid("N", N), "T": parse_grid("T", T)}
-    grids[dims[2]] = parse_grid(dims[2], gamma if model == "ridge" else t)
-    check_size("N", grids["N"])
-    check_size("T", grids["T"])
-    if model == "ridge":
-        check_ridge("gamma", grids["gamma"])
-    elif np.any(grids["t"] < 0):
-        raise ParameterError(f"t must be >= 0; got {grids['t'][grids['t'] < 0][0]}")
+    grids = _grids(model, mode, given)
+    dims = tuple(grids)
+    _check_limits(model, mode, grids, precision)
     if mode == "simulate":
-        grids["N"], grids["T"] = _integer_grid("N", grids["N"]), _integer_grid("T", grids["T"])
-        for name in ("N", "T"):
-            if grids[name].min() < 1:
-                raise ParameterError(f"{name} must be >= 1 for a simulation (it is rounded to integers)")
         if not spec.finite:
             raise ParameterError("a simulation sweep needs a finite spectrum (M < inf); truncate it first")
-        M = int(spec.M)
-        worst = max(simulation_bytes(n, p, M, teachers) for n in (grids["N"].max(),) for p in (grids["T"].max(),))
-        require_memory(
-            worst,
-            f"the simulation point N = {int(grids['N'].max())}, T = {int(grids['T'].max())}, M = {M}",
-            budget=memory_budget,
-            hint="run it on a cluster with more memory per worker (--scheduler ADDRESS) or use smaller N, T or M",
-        )
+        _check_memory(model, spec, grids, teachers, memory_budget)
+    if model == "sgd":
+        _check_sgd_stable(spec, grids)
 
+    task_dim = next((d for d in TASK_DIMS if d in grids), None)
+    non_isotropic = task_dim is not None or not (task_obj is None or task_obj.is_isotropic)
     if model == "ridge" and mode == "theory" and not precision and not spec.finite:
         fast = True  # the float64 path of an infinite spectrum is the interpolated one (chunk-invariant)
-    sizes = {d: grids[d].size for d in dims}
-    user = parse_chunks(chunks)
-    allowed = set(dims) | ({"seeds"} if mode == "simulate" else set())
-    unknown = sorted(set(user) - allowed)
-    if unknown:
-        raise ParameterError(f"chunks: unknown dimension(s) {unknown}; allowed: {sorted(allowed)}")
-    if mode == "simulate":
-        ch = {"N": 1, "T": 1, "gamma": sizes["gamma"], "seeds": min(seeds, 4)}
-    elif model == "dynamics":
-        ch = {"N": 1, "T": 1, "t": sizes["t"]}
-    elif precision:
-        ch = _default_chunks(sizes, _MP_POINTS)
-    else:
-        per = _FAST_POINTS if (fast or not spec.finite) else max(256, min(_FAST_POINTS, _EXACT_ELEMENTS // int(spec.M)))
-        ch = _default_chunks(sizes, per)
-    if model == "dynamics" and user.get("t", sizes["t"]) != sizes["t"]:
-        raise ParameterError("the times t are not chunked (each curve is one solve over all t); chunk N or T instead")
-    ch.update(user)
-    for d in dims:
-        ch[d] = min(ch[d], sizes[d])
-    if mode == "theory" and model == "ridge" and not precision and not fast and spec.finite:
-        elements = math.prod(ch[d] for d in dims) * int(spec.M) * 8 * 8
-        require_memory(elements, "a theory chunk (its spectral sums over M modes)", budget=memory_budget,
+    if model != "ridge" or mode == "simulate" or precision:
+        fast = bool(fast) and model == "ridge" and mode == "theory" and not precision
+    # the exact finite-M sums run over every mode at every point (the interpolation covers the isotropic task)
+    exact_M = int(spec.M) if spec.finite and (not fast or non_isotropic) else None
+    ch = _chunks(model, mode, grids, seeds, precision, exact_M, parse_chunks(chunks))
+    if mode == "theory" and model == "ridge" and not precision and exact_M is not None:
+        pts = 1 if "E" in grids else math.prod(ch[d] for d in dims[:3])
+        require_memory(pts * exact_M * 8 * 8, "a theory chunk (its spectral sums over M modes)", budget=memory_budget,
                        hint="use smaller chunks (chunks='N=1,...') or fast=True (cost independent of M)")
 
     coords = dict(grids)
@@ -560,15 +569,20 @@ def sweep(
         variables = {"loss": (dims, "f8")}
     layout = Layout(task_dims, coords, ch, variables, task_dims)
 
-    task_text = (task_obj or Task.isotropic()).describe()
-    attrs = {
-        "title": f"scalingsym {mode} sweep of the {'random-feature ridge' if model == 'ridge' else 'gradient-flow'} "
-        "model",
+    if task_dim == "nu":
+        task_text = "power(nu=<coordinate nu>)"
+    elif task_dim == "a":
+        task_text = "source(a=<coordinate a>)"
+    else:
+        task_text = (task_obj or Task.isotropic()).describe()
+    names = {"ridge": "random-feature ridge", "dynamics": "gradient-flow", "sgd": "one-pass SGD"}
+    attrs: dict[str, Any] = {
+        "title": f"scalingsym {mode} sweep of the {names[model]} model",
         "mode": mode,
         "model": model,
         "spectrum": spec.describe(),
         "task": task_text,
-        "convention": CONVENTION,
+        "convention": CONVENTIONS[model],
         "scalingsym_version": __version__,
         "seed": seed,
         "arithmetic": f"mpmath {precision} digits (stored as float64)" if precision else (
@@ -577,9 +591,20 @@ def sweep(
     }
     if model == "dynamics":
         attrs["T_meaning"] = "number of training points P of the gradient flow"
+    if model == "sgd":
+        attrs["steps_meaning"] = "SGD steps taken (gradient-flow time t = lr * steps)"
+    if "s" in grids:
+        attrs["s_meaning"] = "normalised regulariser s = gamma_bar/(N T), gamma_bar = gamma/u_var"
+    if "E" in grids:
+        attrs["E_meaning"] = "ensemble size: the loss of the average of E members with independent features"
+        attrs["ensemble_data"] = ensemble_data
+    if "noise" in grids:
+        attrs["noise_meaning"] = "variance of the Gaussian noise on the training labels (loss vs noiseless target)"
     if mode == "simulate":
-        attrs.update(seeds=seeds, teachers=teachers, seed_derivation=SEED_DERIVATION)
-    payload = {
+        attrs.update(seeds=seeds, seed_derivation=SEED_DERIVATION)
+        if model == "ridge" and "E" not in grids:
+            attrs["teachers"] = teachers
+    payload: dict[str, Any] = {
         "format": 1,
         "mode": mode,
         "model": model,
@@ -594,6 +619,8 @@ def sweep(
         "fast": bool(fast),
         "version": __version__,
     }
+    if "E" in grids:
+        payload["ensemble_data"] = ensemble_data
     sig = signature(payload)
 
     zpath, nc_path, tmp = _stores(out)
@@ -602,10 +629,12 @@ def sweep(
         todo = store.todo()
         if stats is not None:
             stats.update(chunks=len(layout.blocks()), computed=len(todo), skipped=len(layout.blocks()) - len(todo))
-        job = _Job(
-            mode, model, spectrum if isinstance(spectrum, str) else spec,
-            task if isinstance(task, str) or task is None else task_obj, sig, zpath, layout, seeds, seed, teachers,
-            int(precision) if precision else None, bool(fast), False, on_chunk,
+        job = Job(
+            mode=mode, model=model, spectrum=spectrum if isinstance(spectrum, str) else spec,
+            task=task if isinstance(task, str) or task is None else task_obj, key=sig, dims=dims, path=zpath,
+            layout=layout, seeds=seeds, seed=seed, teachers=teachers,
+            precision=int(precision) if precision else None, fast=bool(fast), ensemble_data=ensemble_data,
+            memory_budget=memory_budget, on_chunk=on_chunk,
         )
         _execute(job, todo, workers, scheduler, quiet)
         if not store.done_mask().all():  # pragma: no cover - a scheduler that returned without running a task
@@ -660,6 +689,6 @@ def describe_dataset(ds) -> dict[str, Any]:
 
 
 __all__ = [
-    "CONVENTION", "MODES", "describe_dataset", "human_bytes", "local_cluster", "point_seed", "simulation_bytes",
-    "sweep",
+    "CONVENTION", "ENSEMBLE_DATA", "MODELS", "MODES", "describe_dataset", "human_bytes", "local_cluster",
+    "point_seed", "simulation_bytes", "sweep",
 ]

@@ -60,6 +60,45 @@ def power_and_log(expr: sp.Expr, x: sp.Symbol) -> tuple[sp.Expr, sp.Expr]:
     return sp.factor(slope), sp.factor(logpow) if logpow.is_finite else logpow
 
 
+_LOG_X = sp.Symbol("log_x", positive=True)
+
+
+def leading_power_log(expr: sp.Expr, x: sp.Symbol) -> tuple[sp.Expr, sp.Expr]:
+    """``(slope, log power)`` of ``expr ~ x^slope (log x)^q`` for expressions with nested logarithms.
+
+    Each ``log(arg)`` whose argument grows like ``x^p (log x)^r`` is replaced, innermost first, by its leading
+    term ``p log x`` (``p`` from a limit of a rational function); the result is a monomial in ``x`` and
+    ``log x`` whose exponents are read off. Faster than :func:`power_and_log` on nested logs, where sympy's
+    ``limit`` can take minutes; falls back to it for a log of a slowly varying argument.
+
+    Examples
+    --------
+    >>> leading_power_log(sp.log(2 * S.N) * sp.log(S.N * sp.sqrt(sp.log(S.N))) / S.N**2, S.N)
+    (-2, 2)
+    """
+    def rep(e: sp.Expr) -> sp.Expr:
+        if e.is_Atom:
+            return e
+        e = e.func(*[rep(a) for a in e.args])
+        if isinstance(e, sp.log) and e.has(x):
+            dl = sp.expand(x * sp.diff(sp.expand_log(sp.log(e.args[0]), force=True), x))
+            p = sp.limit(dl, x, sp.oo)
+            if p == 0 or not p.is_finite:
+                raise ValueError("slowly varying argument")
+            return p * _LOG_X
+        return e
+
+    try:
+        r = rep(expr)
+    except ValueError:
+        return power_and_log(expr, x)
+    le = sp.expand_log(sp.log(r.subs(sp.log(x), _LOG_X)), force=True)
+    slope, q = sp.simplify(x * sp.diff(le, x)), sp.simplify(_LOG_X * sp.diff(le, _LOG_X))
+    if slope.has(x, _LOG_X) or q.has(x, _LOG_X):
+        return power_and_log(expr, x)
+    return sp.factor(slope), sp.factor(q)
+
+
 def _conds(*rels) -> tuple:
     """Drop conditions that are identically true (e.g. ``n < M`` for ``M = oo``)."""
     return tuple(r for r in rels if r is not sp.true)
