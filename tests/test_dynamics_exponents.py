@@ -81,3 +81,15 @@ def test_cli_dynamics_keys_and_compute_optimal_agree():
     co = run("compute-optimal", "--a", "3.5", "--b", "1.5", "--json")
     assert ex["compute_optimal_N"] == co["N_exponent"] and ex["compute_optimal_loss"] == co["loss_exponent"]
     assert co["N_exponent"]["exact"] == "4/7"  # (a - b)/a, the cross-term rule
+
+
+def test_cli_dynamics_task_flag_equals_a_flag(capsys):
+    from scalingsym.cli import main
+
+    main(["dynamics", "--b", "1.5", "--task", "source(a=2)", "--t", "1,10", "--json"])
+    by_task = json.loads(capsys.readouterr().out)
+    main(["dynamics", "--a", "2", "--b", "1.5", "--t", "1,10", "--json"])
+    by_a = json.loads(capsys.readouterr().out)
+    assert by_task["test_loss"] == by_a["test_loss"]  # source(a=2) on k^-1.5 is w2 = k^-0.5, as --a 2 builds it
+    assert main(["dynamics", "--b", "1.5", "--t", "1"]) == 2
+    assert "--a" in capsys.readouterr().err

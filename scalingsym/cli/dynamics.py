@@ -10,6 +10,7 @@ import sympy as sp
 from ..core import symbols as S
 from ..core.errors import ParameterError
 from ..core.expressions import parse_exact_number
+from ..core.parsing import parse_task
 from ..models.dynamics import GradientFlowRF
 from ..models.ensemble import check_ensemble, dynamics_ensemble
 from ..theory.bap_exponents import bottleneck_exponents, compute_optimal, to_plrf
@@ -32,7 +33,16 @@ def _dynamics(args: argparse.Namespace) -> dict:
     t = _times(args.t)
     if not (math.isinf(args.M) or (args.M > 0 and args.M == int(args.M))):
         raise ParameterError(f"--M must be a positive integer or inf; got {args.M}")
-    model = GradientFlowRF.from_exponents(args.a, args.b, M=args.M)
+    task_text = getattr(args, "task", None)
+    if task_text is None and args.a is None:
+        raise ParameterError("give --a (task power k^-a) or --task TASK")
+    if task_text is None:
+        model = GradientFlowRF.from_exponents(args.a, args.b, M=args.M)
+    else:
+        if args.a is not None:
+            raise ParameterError("give either --a or --task, not both (--task fixes the task power)")
+        spec = GradientFlowRF.from_exponents(2.0 if math.isinf(args.M) else 1.5, args.b, M=args.M).spectrum
+        model = GradientFlowRF(spec, parse_task(task_text, spec))
     curve = model.loss_curve(t, N=args.N, P=args.P, nodes=args.nodes)
     out = {
         "t": t,
@@ -40,6 +50,7 @@ def _dynamics(args: argparse.Namespace) -> dict:
         "train_loss": [finite_or_none(x) for x in curve.train_loss],
         "a": args.a,
         "b": args.b,
+        "task": task_text or (f"source(a={args.a})"),
         "N": finite_or_none(args.N),
         "P": finite_or_none(args.P),
         "M": finite_or_none(args.M),
@@ -91,8 +102,10 @@ def _compute_optimal(args: argparse.Namespace) -> dict:
 
 def register(sub) -> None:
     p = sub.add_parser("dynamics", help="test and train loss curves of gradient flow (Bordelon et al.)")
-    p.add_argument("--a", type=float, required=True, help="task power exponent (lambda_k w_k^2 = k^-a)")
+    p.add_argument("--a", type=float, default=None, help="task power exponent (lambda_k w_k^2 = k^-a); or --task")
     p.add_argument("--b", type=float, required=True, help="spectrum exponent (lambda_k = k^-b)")
+    p.add_argument("--task", default=None, help="teacher instead of --a: power(nu=...), source(a=...), "
+                   'custom(expr="..."), file(path) (a custom or file task needs a finite --M)')
     p.add_argument("--N", type=size_arg, default=math.inf, help="model size (inf allowed; default inf)")
     p.add_argument("--P", type=size_arg, default=math.inf, help="training points (inf allowed; default inf)")
     p.add_argument("--M", type=size_arg, default=math.inf, help="number of modes (inf allowed; default inf)")
