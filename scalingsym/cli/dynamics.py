@@ -77,9 +77,17 @@ def _ex(x) -> dict:
     return {"exact": exact, "float": float(x)}
 
 
+#: the largest ``a`` or ``b`` the compute-optimal derivation accepts
+MAX_EXPONENT = 1000
+
+
 def _compute_optimal(args: argparse.Namespace) -> dict:
     co = compute_optimal(args.a, args.b)  # validates a, b; the typed rule and the blog's formula
     av, bv = parse_exact_number(args.a, "a"), parse_exact_number(args.b, "b")
+    for name, v in (("a", av), ("b", bv)):
+        if v > MAX_EXPONENT:
+            raise ParameterError(f"--{name} must be <= {MAX_EXPONENT} for the derivation (the sums' laws are "
+                                 f"derived exactly; larger exponents are refused); got {v}")
     ex = dynamics_exponents(S.k ** (-bv), S.k ** (bv - av))  # spectrum k^-b, teacher w2 = k^-(a-b): p_k = k^-a
     out = {key: _ex(ex[f"compute_optimal_{v}"].expr) for key, v in
            (("N_exponent", "N"), ("t_exponent", "t"), ("loss_exponent", "loss"))}

@@ -96,7 +96,8 @@ def _numeric_max_min(lines: dict[str, tuple[sp.Expr, sp.Expr]], lo: sp.Expr, hi:
             if all(sign * s > 0 for s in active_slopes):
                 raise ParameterError("the optimum is at an infinite end of the allowed range (every term decreases)")
     active = frozenset(k for k, v in val.items() if sp.simplify(v(best) - eta) == 0)
-    return {"xi": sp.nsimplify(best), "eta": sp.nsimplify(eta), "active": active, "conditions": sp.true}
+    xi_, eta_ = sp.nsimplify(best), sp.nsimplify(eta)  # safe: exact numbers built here, no user text
+    return {"xi": xi_, "eta": eta_, "active": active, "conditions": sp.true}
 
 
 def _simplify_condition(cond: sp.Boolean, domain: Mapping[sp.Symbol, Any]) -> sp.Boolean:
