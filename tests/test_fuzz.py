@@ -23,8 +23,8 @@ from scalingsym.core.errors import ScalingSymError
 from scalingsym.core.parsing import parse_task
 
 FUZZ = settings(max_examples=60, deadline=10000, suppress_health_check=[HealthCheck.function_scoped_fixture])
-#: the number of examples this module runs (reported in the project notes): 9 properties x 60 + 1 x 40
-EXAMPLES = 9 * 60 + 40
+#: the number of examples this module runs (reported in the project notes): 9 properties x 60 + 1 x 40 + 1 x 10
+EXAMPLES = 9 * 60 + 40 + 10
 
 sizes = st.one_of(
     st.integers(1, 5000).map(float),
@@ -169,6 +169,19 @@ def test_cli_compute_optimal(a, b, capsys):
         d = _strict(out)
         for key in ("N_exponent", "t_exponent", "loss_exponent"):
             assert math.isfinite(d[key]["float"])
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(task=st.sampled_from(["source(a=1e30)", "source(a=1e300)", "power(nu=1e30)", "power(nu=-1e30)",
+                             "source(a=1.0000001)", "source(a=nan)", "power(nu=x)"]),
+       spectrum=st.sampled_from(["powerlaw(alpha=1e30)", "powerlaw(alpha=0.5)", "k**-1e30", "powerlaw(alpha=1e-30)"]),
+       noise=st.sampled_from(["0", "1e-300", "1e300", "-1", "inf"]))
+def test_cli_exponents_task_any_size(task, spectrum, noise, capsys):
+    # derivations with huge exponents finish (exact exponents, 30-digit prefactors) or are refused cleanly
+    code, out = _cli(["exponents", "--spectrum", spectrum, "--task", task, "--noise", noise, "--json"], capsys)
+    if code == 0:
+        d = _strict(out)
+        assert d["ridgeless_N"]["exact"] is not None
 
 
 @FUZZ

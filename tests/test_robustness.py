@@ -405,3 +405,36 @@ def test_ensemble_flag_on_loss_and_dynamics(capsys):
     assert one["test_loss"] == ens["test_loss"]
     code, _, err = run_cli([*dyn, "--ensemble", "0"], capsys)
     assert code == 2 and "ensemble" in err.lower()
+
+
+@pytest.mark.parametrize("spectrum,task,beta,a", [
+    ("powerlaw(alpha=1e30)", "source(a=1e30)", Fraction(10**30 + 1), Fraction(10**30)),
+    ("powerlaw(alpha=0.5)", "source(a=1e30)", Fraction(3, 2), Fraction(10**30)),
+    ('custom(expr="k**-1e30*log(k+1)", M=inf)', "power(nu=3)", Fraction(10**30), Fraction(10**30 + 3)),
+])
+def test_exponents_stay_exact_at_huge_exponents(spectrum, task, beta, a, capsys):
+    # closed forms (Maloney et al.; Bordelon et al.): L ~ N^-min(a-1, beta), L ~ T^-min(a-1, 2 beta)
+    code, out, _ = run_cli(["exponents", "--spectrum", spectrum, "--task", task, "--json"], capsys)
+    assert code == 0
+    d = strict_loads(out)
+    assert Fraction(d["ridgeless_N"]["exact"]) == min(a - 1, beta)
+    assert Fraction(d["ridgeless_T"]["exact"]) == min(a - 1, 2 * beta)
+
+
+def test_max_min_keeps_rationals_with_many_digits():
+    import sympy as sp
+
+    from scalingsym.theory.frontier import max_min_exponent
+
+    big = sp.Integer(10**30)
+    # min(big - big xi, 1/3 + 2/3 xi) peaks where the lines cross: xi = (big - 1/3) / (big + 2/3)
+    res = max_min_exponent({"time": (big, -big), "cross": (sp.Rational(1, 3), sp.Rational(2, 3))})
+    assert res["xi"] == (big - sp.Rational(1, 3)) / (big + sp.Rational(2, 3))
+    assert res["xi"] != 1
+
+
+def test_custom_expression_with_a_huge_power_outside_the_pure_power_is_refused():
+    from scalingsym.theory.spectral import tail_law
+
+    with pytest.raises(ParameterError, match="exponent"):
+        tail_law("k**-2*(1+1/k)**100000")

@@ -180,12 +180,26 @@ class GradientFlowRF:
         >>> round(m.total, 12) == round(sum(k**-2.0 for k in range(1, 11)), 12)
         True
         """
-        a, b = float(a), float(b)
-        if not (math.isfinite(a) and math.isfinite(b)) or b <= 0:
-            raise ParameterError(f"b must be a finite number > 0 and a finite; got a={a}, b={b}")
-        if math.isinf(float(M)) and (a <= 1 or b <= 1):
-            raise ParameterError(f"M = inf needs a > 1 and b > 1 (summable task and spectrum); got a={a}, b={b}")
-        return cls(PowerLaw(alpha=b - 1.0, M=M), Task.power(a - b))
+        a = float(a)
+        if not math.isfinite(a):
+            raise ParameterError(f"a must be a finite number; got a={a}")
+        if math.isinf(float(M)) and a <= 1:
+            raise ParameterError(f"M = inf needs a > 1 (a summable task power); got a={a}")
+        return cls(cls.power_spectrum(b, M), Task.power(a - float(b)))
+
+    @staticmethod
+    def power_spectrum(b: float, M: float = math.inf) -> PowerLaw:
+        """The spectrum ``lambda_k = k^-b`` (``b > 0``; ``b > 1`` when ``M = inf``).
+
+        >>> GradientFlowRF.power_spectrum(1.5).alpha
+        0.5
+        """
+        b = float(b)
+        if not math.isfinite(b) or b <= 0:
+            raise ParameterError(f"b must be a finite number > 0; got b={b}")
+        if math.isinf(float(M)) and b <= 1:
+            raise ParameterError(f"M = inf needs b > 1 (a summable spectrum k^-b); got b={b}")
+        return PowerLaw(alpha=b - 1.0, M=M)
 
     # ----- the core equation ------------------------------------------------------------------
     def kappa_tilde(self, s: Any, N: Any = math.inf, P: Any = math.inf) -> np.ndarray:

@@ -82,7 +82,7 @@ def _numeric_max_min(lines: dict[str, tuple[sp.Expr, sp.Expr]], lo: sp.Expr, hi:
         for n in names[i + 1:]:
             (i1, s1), (i2, s2) = lines[m], lines[n]
             if s1 != s2:
-                x = sp.nsimplify((i2 - i1) / (s1 - s2))  # safe: exact rationals built here
+                x = (i2 - i1) / (s1 - s2)  # exact: sympy numbers (no nsimplify: it rounds large rationals)
                 if (lo <= x) == sp.true and (x <= hi) == sp.true:
                     cands.add(x)
     if not cands:
@@ -96,8 +96,7 @@ def _numeric_max_min(lines: dict[str, tuple[sp.Expr, sp.Expr]], lo: sp.Expr, hi:
             if all(sign * s > 0 for s in active_slopes):
                 raise ParameterError("the optimum is at an infinite end of the allowed range (every term decreases)")
     active = frozenset(k for k, v in val.items() if sp.simplify(v(best) - eta) == 0)
-    xi_, eta_ = sp.nsimplify(best), sp.nsimplify(eta)  # safe: exact numbers built here, no user text
-    return {"xi": xi_, "eta": eta_, "active": active, "conditions": sp.true}
+    return {"xi": best, "eta": eta, "active": active, "conditions": sp.true}
 
 
 def _simplify_condition(cond: sp.Boolean, domain: Mapping[sp.Symbol, Any]) -> sp.Boolean:

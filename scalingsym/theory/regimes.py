@@ -35,6 +35,7 @@ import sympy as sp
 from ..core import symbols as S
 from ..core.result import Result
 from ..models.ridge import LOSS_B1B
+from .big_arguments import number, special_value
 from .spectral import A_alpha, TailLaw, e1_asymptotic, ridgeless_rho_asymptotic, tail_law
 
 L_sym = S.L
@@ -133,7 +134,8 @@ def derive_regulated_peak() -> sp.Expr:
 def _trace(law: TailLaw, power: int = 1) -> sp.Expr:
     M = law.M
     if law.kind == "power":
-        return law.scale**power * (sp.zeta(power * law.beta) if M == sp.oo else sp.harmonic(M, power * law.beta))
+        q = power * law.beta
+        return law.scale**power * (special_value(sp.zeta, q) if M == sp.oo else special_value(sp.harmonic, M, q))
     return sp.Sum(law.lam**power, (S.k, 1, M))
 
 
@@ -188,7 +190,9 @@ def regime_map(spectrum: Any) -> dict[str, Result]:
     if law.kind == "exponential":
         sat_scale = law.scale * N * T  # d1 ~ 1 where rho ~ C
     else:
-        sat_scale = law.lam_asym(1 / (sp.pi * law.sigma / sp.sin(sp.pi * law.sigma))) * N * T  # d1(rho) = 1
+        k_sat = 1 / (sp.pi * law.sigma / sp.sin(sp.pi * law.sigma))
+        k_sat = number(k_sat, law.beta)  # an exact k_sat^beta would have ~beta digits
+        sat_scale = law.lam_asym(k_sat) * N * T  # d1(rho) = 1
     regime = (x_rd < gb, gb < sat_scale)
     if M != sp.oo:
         regime = regime + (law.lam_asym(M) * N * T < gb,)

@@ -49,6 +49,7 @@ from ..core.errors import ParameterError
 from ..core.expressions import parse_exact_number, to_sympy
 from ..core.result import Result
 from ..core.spectra import PowerLaw, Spectrum
+from .big_arguments import check_exponents, number
 
 _x = sp.Symbol("x", positive=True)
 #: default symbol for the power of log k in a symbolic regularly varying law
@@ -233,7 +234,7 @@ class TailLaw:
             return sp.log(self.scale / rho) / self.rate
         K = (self.scale / rho) ** self.sigma
         if self.log_power != 0:
-            K = K * (sp.log(self.scale / rho) / self.beta) ** (self.log_power * self.sigma)
+            K = K * (sp.log(self.scale / rho) * number(1 / self.beta, self.beta)) ** (self.log_power * self.sigma)
         return K
 
     def counting_refined(self, rho: sp.Expr = S.rho) -> sp.Expr:
@@ -260,12 +261,25 @@ class TailLaw:
         return tail
 
 
+def _exact(r: sp.Expr) -> sp.Expr:
+    """An exact number from a limit: kept if rational (``nsimplify`` rounds rationals past ~15 digits)."""
+    return r if r.is_Rational else sp.nsimplify(r)  # safe: a sympy limit computed here, not user text
+
+
 def _classify(lam: sp.Expr, M: sp.Expr) -> TailLaw:
     x = _x
     f = _tail_branch(lam.subs(S.k, x), x)
     src = str(lam)
+    # a pure power x^e0 is split off, so its exponent (any size) enters exactly; the rest goes through sympy limits
+    e0 = sp.Integer(0)
+    if f.is_Mul or (f.is_Pow and f.base == x):
+        for fac in sp.Mul.make_args(f):
+            if fac.is_Pow and fac.base == x and fac.exp.is_number:
+                e0 += fac.exp
+    g = sp.powsimp(f * x ** (-e0))
+    check_exponents(g, "lambda(k)")
     try:
-        r = sp.limit(x * sp.diff(f, x) / f, x, sp.oo)
+        r = e0 + sp.limit(x * sp.diff(g, x) / g, x, sp.oo)
     except (NotImplementedError, ValueError, TypeError) as exc:
         raise ParameterError(f"cannot find the large-k behaviour of {src}: sympy limit failed ({exc})") from None
     if r == -sp.oo:
@@ -285,7 +299,7 @@ def _classify(lam: sp.Expr, M: sp.Expr) -> TailLaw:
                        source=src)
     if not (r.is_real and r.is_finite):
         raise ParameterError(f"{src}: k lambda'/lambda has no finite limit ({r}); not regularly varying")
-    beta = sp.nsimplify(-r)  # safe: r is a sympy limit computed here, not user text
+    beta = _exact(-r)
     if not (beta > 1):
         raise ParameterError(
             f"{src} is regularly varying with index {beta}; the spectral sums need index > 1 (a summable spectrum)"
@@ -296,7 +310,7 @@ def _classify(lam: sp.Expr, M: sp.Expr) -> TailLaw:
         raise ParameterError(
             f"{src}: the slowly varying factor {ell} is not C (log k)^c (limit {c}); this method does not apply"
         )
-    c = sp.nsimplify(c)  # safe: c is a sympy limit computed here, not user text
+    c = _exact(c)
     C = sp.simplify(sp.limit(ell / sp.log(x) ** c, x, sp.oo))
     if not _finite_positive(C):
         raise ParameterError(
@@ -515,10 +529,10 @@ def ridgeless_rho_asymptotic(spectrum: Any, refined: bool = False) -> Result:
         expr = law.scale * sp.exp(-law.rate * nn)
         order = "relative O(1)" if not refined else "relative O(rho_0/C)"
     elif law.kind in ("power", "broken"):
-        expr = law.scale * (A_alpha(law.alpha) / nn) ** law.beta
+        expr = law.scale * (number(A_alpha(law.alpha), law.beta) / nn) ** law.beta  # exact unless beta is huge
         order = "relative O(1/n)" if not refined else "relative O(n^-2) (M = oo)"
     else:
-        g = sp.pi * law.sigma / sp.sin(sp.pi * law.sigma)
+        g = number(sp.pi * law.sigma / sp.sin(sp.pi * law.sigma), law.beta)
         Kn = nn / g
         if refined and law.correction is not None:
             dg = sp.diff(sp.pi * _x / sp.sin(sp.pi * _x), _x).subs(_x, law.sigma)

@@ -36,6 +36,7 @@ from ..core.errors import ParameterError
 from ..core.expressions import parse_exact_number
 from ..core.result import Result
 from ..models.ridge import LOSS_GENERAL
+from .big_arguments import tidy
 from .frontier import max_min_exponent
 from .regimes import leading_power_log
 from .spectral import ridgeless_rho_asymptotic, tail_law
@@ -210,7 +211,7 @@ def task_regime_map(spectrum: Any, task: Any = "isotropic", noise: Any = 0) -> d
     both = red["both_N_lt_T"].subs(S.w_var, 1)
     both_law = _law_in(_substitute(both.subs(S.sigma_eps2, sigma2), laws), rho0).subs({_iN: 1 / S.n, _iT: 1 / S.m})
     out["ridgeless_both"] = _mk(
-        "ridgeless, both finite (n = N < T = m)", sp.simplify(both_law), (S.n < S.m,),
+        "ridgeless, both finite (n = N < T = m)", tidy(both_law), (S.n < S.m,),
         {"exponent": out["ridgeless_N"].data["exponent"], "log_power": out["ridgeless_N"].data["log_power"],
          "reduced": red["both_N_lt_T"], "factor": sp.simplify(both.subs(S.sigma_eps2, 0) / rhoA)
          .subs({_iN: 1 / S.n, _iT: 1 / S.m})})
@@ -231,7 +232,7 @@ def task_regime_map(spectrum: Any, task: Any = "isotropic", noise: Any = 0) -> d
                                  (1 < S.d1, S.d1 < sp.Min(S.N, S.T)), rd_data)
     # noise at the ridgeless point
     tn = monomial_form(sp.expand(red["T_bottleneck"]).coeff(S.sigma_eps2))
-    tn_law = sp.simplify(_substitute(tn, laws))
+    tn_law = tidy(_substitute(tn, laws))
     tn_exp = _rho_exponent(tn, laws)
     kind = "tempered (a constant: the noise is not averaged away)" if tn_exp == 0 else (
         "benign (decays)" if (tn_exp > 0) == sp.true else "catastrophic (grows)" if (tn_exp < 0) == sp.true

@@ -43,6 +43,7 @@ from ..core.errors import ParameterError
 from ..core.expressions import to_sympy
 from ..core.parsing import task_weight_expression
 from ..core.result import Result
+from .big_arguments import special_value, value_at
 from .spectral import TailLaw, _classify, tail_law
 
 __all__ = ["TaskLaw", "task_power_law", "weighted_sum_law", "SumLaw", "X", "g_exponents", "mellin"]
@@ -170,16 +171,23 @@ class SumLaw:
         return self.branches[0][2] if len(self.branches) == 1 else "depends"
 
 
+def _zeta_or_harmonic(M: sp.Expr, q: sp.Expr) -> sp.Expr:
+    """``sum_{k=1}^M k^-q``: ``zeta(q)`` at ``M = oo``, the generalised harmonic number otherwise."""
+    return special_value(sp.zeta, q) if M == sp.oo else special_value(sp.harmonic, M, q)
+
+
 def _head_sum(weight: TaskLaw, spec: TailLaw, p_oo: sp.Expr) -> sp.Expr:
     """``sum_k p_k lambda_k^p_oo`` (exact; a zeta value for power laws)."""
     M = spec.M
     if spec.kind == "power" and weight.unit:
-        return spec.scale**p_oo * (sp.zeta(spec.beta * -p_oo) if M == sp.oo else sp.harmonic(M, -spec.beta * p_oo))
+        return spec.scale**p_oo * _zeta_or_harmonic(M, spec.beta * -p_oo)
     term = sp.powsimp(sp.expand_power_base(weight.power * spec.lam**p_oo, force=True), force=True)
     coeff, expo = term.as_coeff_exponent(S.k)
     if not coeff.has(S.k) and not expo.has(S.k):
-        return coeff * (sp.zeta(-expo) if M == sp.oo else sp.harmonic(M, -expo))
+        return coeff * _zeta_or_harmonic(M, -expo)
     return sp.Sum(term, (S.k, 1, M))
+
+
 
 
 def weighted_sum_law(spectrum: Any, weight: TaskLaw, g: sp.Expr, rho: sp.Expr = S.rho) -> SumLaw:
@@ -221,7 +229,7 @@ def weighted_sum_law(spectrum: Any, weight: TaskLaw, g: sp.Expr, rho: sp.Expr = 
         "relative O(rho^min(sigma, |s + p_oo|))"
     mellin_term = None
     if s != sp.oo:
-        Mg = mellin(g)(s)
+        Mg = value_at(mellin(g), s)
         if Mg.has(sp.nan, sp.zoo) or (Mg.is_number and not Mg.is_finite):  # a removable singularity of the form
             Mg = sp.limit(mellin(g).expr, _s, s)
         mellin_term = sigma * Mg * K * weight.at(K)
