@@ -51,7 +51,7 @@ def register(sub) -> None:
     p.add_argument("--name", default=None, help=f"one of: {', '.join(sorted(ACTIVATIONS))}")
     p.add_argument("--expr", default=None, help='an expression in z, e.g. "tanh(z)"')
     p.add_argument("--variance", type=float, default=1.0, help="pre-activation variance v (default 1)")
-    p.add_argument("--precision", type=int, default=None, help="significant digits of the *_digits values")
+    p.add_argument("--precision", type=int, default=None, help="significant digits of the values ending in _digits")
     p.add_argument("--numeric", action="store_true", help="skip the sympy integrals (mpmath only)")
     p.add_argument("--timeout", type=float, default=10.0, help="seconds per sympy integral before mpmath is used")
     p.add_argument("--json", action="store_true", help="print one JSON object")

@@ -1,6 +1,6 @@
 """``bench``: the performance table (loss surfaces, 50-digit solves, symbolic exponents, Monte-Carlo, dynamics).
 
-``python -m scalingsym bench [--json] [--quick] [--out FILE]`` (also ``python benchmarks/run.py``).
+``python -m scalingsym bench [--json] [--quick] [--out FILE] [--sweep]`` (also ``python benchmarks/run.py``).
 
 Rows (targets of the performance issue, ratios printed):
 
@@ -18,11 +18,11 @@ d. Monte-Carlo: 20 ridges from one decomposition vs 1 ridge (and vs 20 independe
    ``N`` with shared draws (:func:`scalingsym.simulate.ridge.simulate_ridge_nested_N`) vs 10 independent fits;
 e. a gradient-flow loss curve (100 times, finite ``P``) and its error against a run with twice the
    Talbot nodes;
+f. the main job, ``report``, end to end (wall seconds; the derivations' own seconds next to it);
 g. small batches on the exact path (kernel ridge, 24 points, ``M = 10^3 .. 10^7, inf``) against peer-style
    solvers timed on the same points in the same run (:func:`bench_small_batches`: damped fixed point at tolerance
    ``1e-10``, bisection on ``kappa``, ``scipy.integrate.quad`` continuum ``kappa``), and the closed-form ceiling of
-   row a (:func:`closed_form_ceiling`);
-f. the main job, ``report``, end to end (wall seconds; the derivations' own seconds next to it).
+   row a (:func:`closed_form_ceiling`).
 
 Times are process CPU seconds (the machine may be shared), wall seconds next to them; the Monte-Carlo row
 uses wall seconds (multi-threaded BLAS).
@@ -574,12 +574,21 @@ def format_table(res: dict) -> str:
 
 def _bench(args: argparse.Namespace) -> dict:
     res = run_benchmark(quick=args.quick)
+    if getattr(args, "sweep", False):
+        from .bench_sweep import sweep_rows
+
+        res["sweep"] = sweep_rows(args.quick)
     if args.out:
         Path(args.out).write_text(json.dumps(res, indent=2, allow_nan=False) + "\n")
     if args.json:
         emit(res, True)
     else:
         print(format_table(res))
+        if "sweep" in res:
+            from .bench_sweep import format_sweep_rows
+
+            print()
+            print(format_sweep_rows(res["sweep"]))
     return res
 
 
@@ -588,4 +597,6 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true", help="print the table as JSON")
     p.add_argument("--quick", action="store_true", help="small sizes (smoke test)")
     p.add_argument("--out", default=None, help="also write the JSON to this file")
+    p.add_argument("--sweep", action="store_true", help="add the sweep rows: dask overhead on a 10^6-point theory "
+                   "grid, 2 local workers vs 1 on a Monte-Carlo sweep (about 5 minutes)")
     p.set_defaults(handler=_bench)
