@@ -49,7 +49,7 @@ from ..core.errors import ParameterError
 from ..core.expressions import parse_exact_number, to_sympy
 from ..core.result import Result
 from ..core.spectra import PowerLaw, Spectrum
-from .big_arguments import check_exponents, number
+from .big_arguments import BIG_ARGUMENT, check_exponents, is_big, number
 
 _x = sp.Symbol("x", positive=True)
 #: default symbol for the power of log k in a symbolic regularly varying law
@@ -278,6 +278,10 @@ def _classify(lam: sp.Expr, M: sp.Expr) -> TailLaw:
                 e0 += fac.exp
     g = sp.powsimp(f * x ** (-e0))
     check_exponents(g, "lambda(k)")
+    if is_big(e0) and g.has(x):
+        raise ParameterError(f"lambda(k) = {src}: a power k^({e0}) beyond |exponent| <= {BIG_ARGUMENT} is supported "
+                             "only as a pure power (C k^-beta); with another factor the symbolic limits do not "
+                             "reliably finish")
     try:
         r = e0 + sp.limit(x * sp.diff(g, x) / g, x, sp.oo)
     except (NotImplementedError, ValueError, TypeError) as exc:
