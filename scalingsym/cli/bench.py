@@ -222,8 +222,16 @@ def peer_quad(alpha: float, M: float, T: float, s: float) -> float:
         return quad(lambda x: 1.0 / (1.0 + k * x**beta), 1.0, M, limit=200)[0]
 
     tr = quad(lambda x: x**-beta, 1.0, M)[0]
-    return math.exp(brentq(lambda lk: math.exp(lk) * (1 - df(math.exp(lk)) / T) - s, math.log(s),
-                           math.log(s + 2 * tr / T), xtol=1e-14, rtol=1e-14))
+
+    def f(lk):
+        return math.exp(lk) * (1 - df(math.exp(lk)) / T) - s
+
+    lo, hi = math.log(s), math.log(s + 2 * tr / T)
+    for _ in range(40):  # the quadrature's df carries an error: widen the bracket until it changes sign
+        if f(hi) > 0:
+            break
+        hi += math.log(10.0)
+    return math.exp(brentq(f, lo, hi, xtol=1e-14, rtol=1e-14))
 
 
 def _median_time(fn, reps: int) -> float:
