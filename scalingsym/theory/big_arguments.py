@@ -25,7 +25,8 @@ import sympy as sp
 
 from ..core.errors import ParameterError
 
-__all__ = ["BIG_ARGUMENT", "BIG_DIGITS", "check_exponents", "is_big", "number", "special_value", "tidy", "value_at"]
+__all__ = ["BIG_ARGUMENT", "BIG_DIGITS", "check_exponents", "is_big", "number", "special_value", "tidy", "value_at",
+           "zeta_or_harmonic"]
 
 #: arguments (and exponents) above this size get a :data:`BIG_DIGITS`-digit prefactor instead of an exact one
 BIG_ARGUMENT = 10**4
@@ -44,6 +45,18 @@ def special_value(f: Callable[..., sp.Expr], *args: sp.Expr) -> sp.Expr:
     if any(is_big(a) for a in args):
         return sp.Float(f(*args, evaluate=False).evalf(BIG_DIGITS), BIG_DIGITS)
     return f(*args)
+
+
+def zeta_or_harmonic(M: sp.Expr, q: sp.Expr) -> sp.Expr:
+    """``sum_{k=1}^M k^-q``: ``zeta(q)`` at ``M = oo``, the generalised harmonic number otherwise (via
+    :func:`special_value`).
+
+    Examples
+    --------
+    >>> zeta_or_harmonic(sp.oo, sp.Integer(2)), zeta_or_harmonic(sp.Integer(3), sp.Integer(1))
+    (pi**2/6, 11/6)
+    """
+    return special_value(sp.zeta, q) if M == sp.oo else special_value(sp.harmonic, M, q)
 
 
 def value_at(F: sp.Lambda, s: sp.Expr) -> sp.Expr:

@@ -35,7 +35,7 @@ import sympy as sp
 from ..core import symbols as S
 from ..core.result import Result
 from ..models.ridge import LOSS_B1B
-from .big_arguments import number, special_value
+from .big_arguments import number, zeta_or_harmonic
 from .spectral import A_alpha, TailLaw, e1_asymptotic, ridgeless_rho_asymptotic, tail_law
 
 L_sym = S.L
@@ -134,8 +134,7 @@ def derive_regulated_peak() -> sp.Expr:
 def _trace(law: TailLaw, power: int = 1) -> sp.Expr:
     M = law.M
     if law.kind == "power":
-        q = power * law.beta
-        return law.scale**power * (special_value(sp.zeta, q) if M == sp.oo else special_value(sp.harmonic, M, q))
+        return law.scale**power * zeta_or_harmonic(M, power * law.beta)
     return sp.Sum(law.lam**power, (S.k, 1, M))
 
 

@@ -43,7 +43,7 @@ from ..core.errors import ParameterError
 from ..core.expressions import to_sympy
 from ..core.parsing import task_weight_expression
 from ..core.result import Result
-from .big_arguments import special_value, value_at
+from .big_arguments import value_at, zeta_or_harmonic
 from .spectral import TailLaw, _classify, tail_law
 
 __all__ = ["TaskLaw", "task_power_law", "weighted_sum_law", "SumLaw", "X", "g_exponents", "mellin"]
@@ -171,23 +171,16 @@ class SumLaw:
         return self.branches[0][2] if len(self.branches) == 1 else "depends"
 
 
-def _zeta_or_harmonic(M: sp.Expr, q: sp.Expr) -> sp.Expr:
-    """``sum_{k=1}^M k^-q``: ``zeta(q)`` at ``M = oo``, the generalised harmonic number otherwise."""
-    return special_value(sp.zeta, q) if M == sp.oo else special_value(sp.harmonic, M, q)
-
-
 def _head_sum(weight: TaskLaw, spec: TailLaw, p_oo: sp.Expr) -> sp.Expr:
     """``sum_k p_k lambda_k^p_oo`` (exact; a zeta value for power laws)."""
     M = spec.M
     if spec.kind == "power" and weight.unit:
-        return spec.scale**p_oo * _zeta_or_harmonic(M, spec.beta * -p_oo)
+        return spec.scale**p_oo * zeta_or_harmonic(M, spec.beta * -p_oo)
     term = sp.powsimp(sp.expand_power_base(weight.power * spec.lam**p_oo, force=True), force=True)
     coeff, expo = term.as_coeff_exponent(S.k)
     if not coeff.has(S.k) and not expo.has(S.k):
-        return coeff * _zeta_or_harmonic(M, -expo)
+        return coeff * zeta_or_harmonic(M, -expo)
     return sp.Sum(term, (S.k, 1, M))
-
-
 
 
 def weighted_sum_law(spectrum: Any, weight: TaskLaw, g: sp.Expr, rho: sp.Expr = S.rho) -> SumLaw:
