@@ -144,6 +144,31 @@ def test_cli_verify_duality(capsys):
     out = json.loads(_run(["verify", "duality", "--spectrum", "powerlaw(alpha=1, M=1000)", "--teacher-nu", "1",
                            "--json"], capsys))
     assert out["holds"] is False and out["max_rel_diff"] > 0.1
+    by_task = json.loads(_run(["verify", "duality", "--spectrum", "powerlaw(alpha=1, M=1000)", "--task", "power(nu=1)",
+                               "--json"], capsys))
+    assert by_task["max_rel_diff"] == out["max_rel_diff"] and by_task["task"] == "power(nu=1)"
+
+
+def test_cli_verify_duality_noise_breaks_it(capsys):
+    """With label noise the loss is not N <-> T symmetric; the asymmetry is all in the noise term: the noiseless
+    part stays invariant, so L(N,T) - L(T,N) equals the difference of the noise parts alone."""
+    from scalingsym.core.parsing import parse_spectrum
+    from scalingsym.models.ridge import RandomFeatureRidge
+
+    out = json.loads(_run(["verify", "duality", "--spectrum", "powerlaw(alpha=1, M=300)", "--noise", "0.1",
+                           "--json"], capsys))
+    assert out["holds"] is False and out["symbolic"]["verdict"] == "not a symmetry" and out["noise"] == 0.1
+    w = out["worst"]
+    spec = parse_spectrum("powerlaw(alpha=1, M=300)")
+    noisy, clean = RandomFeatureRidge(spec, noise=0.1), RandomFeatureRidge(spec)
+    N, T, g = w["N"], w["T"], w["gamma"]
+    part = lambda n, t: noisy.solve(n, t, g).loss - clean.solve(n, t, g).loss  # noqa: E731
+    assert w["value(N,T)"] - w["value(T,N)"] == pytest.approx(part(N, T) - part(T, N), rel=1e-9)
+    assert abs(clean.solve(N, T, g).loss - clean.solve(T, N, g).loss) < 1e-12 * clean.solve(N, T, g).loss
+    from scalingsym.cli import main
+
+    assert main(["verify", "duality", "--task", "power(nu=1)", "--teacher-nu", "1"]) == 2
+    assert "--task or --teacher-nu" in capsys.readouterr().err
 
 
 def test_cli_verify_ridgeless_and_diagrams(capsys):

@@ -17,10 +17,17 @@ import sympy as sp
 from ..core.errors import ParameterError, SpectrumParseError
 from ..core.expressions import parse_exact_number
 from ..core.parsing import parse_spectrum
-from ..theory.dynamics_exponents import DYNAMICS_KEYS, dynamics_exponents
+from ..theory.dynamics_exponents import (
+    DYNAMICS_KEYS,
+    dynamics_exponents,
+    early_width_coefficients,
+    width_coefficient_law,
+)
 from ..theory.regimes import exponents, regime_map
 from ..theory.spectral import TailLaw, tail_law
+from ..theory.static_frontier import static_compute_optimal
 from ..theory.task_regimes import task_exponents
+from ..theory.task_sums import sum_value
 from . import emit
 from ._common import ridge_arg
 from .static import TASK_HELP
@@ -48,7 +55,9 @@ CONVENTION = (
     "and L ~ gamma^-x at the regulated peak; ridgeless_N holds for N << T and ridgeless_T for T << N; "
     "log_power: L ~ n^-x (log n)^p ridgeless; ridge_dominated_log_power: power of log(N T/gamma_bar); "
     "oo (float null) = faster than any power; optimal_ridge_T: L ~ T^-x at N = oo with the ridge tuned for each T "
-    "(without noise the ridgeless limit is optimal); optimal_ridge_gamma_exponent: s* = gamma*/(N T) ~ T^-x"
+    "(without noise the ridgeless limit is optimal); optimal_ridge_gamma_exponent: s* = gamma*/(N T) ~ T^-x; "
+    "static_compute_optimal_N/T/loss: N* ~ C^x, T* ~ C^x, L* ~ C^x at C = N T (ridgeless, noiseless), "
+    "static_compute_optimal_ratio: N*/T*"
 )
 
 
@@ -85,8 +94,25 @@ def spectrum_law(text: str) -> TailLaw:
 def _entry(value: sp.Expr) -> dict:
     if value is sp.nan or value is None:
         return {"exact": "undefined", "float": None}
+    if value.has(sp.Sum):  # a whole-spectrum moment with no closed form: Euler-Maclaurin, verified digits only
+        v = sum_value(value)
+        return {"exact": str(value), "float": float(v) if v is not None else None}
     f = float(value) if value.is_finite else math.inf
     return {"exact": str(value), "float": f if math.isfinite(f) else None}
+
+
+#: keys of the ridgeless static allocation at C = N T (:func:`scalingsym.theory.static_frontier.static_compute_optimal`)
+STATIC_KEYS = {"ratio": "static_compute_optimal_ratio", "N_exponent": "static_compute_optimal_N",
+               "T_exponent": "static_compute_optimal_T", "loss_exponent": "static_compute_optimal_loss"}
+
+
+def _static_frontier(law: TailLaw, task: str, noise: float) -> dict:
+    if noise or law.lam is None:  # noiseless ridgeless frontier; a broken power law has no lambda(k)
+        return {key: _entry(None) for key in STATIC_KEYS.values()}
+    co = static_compute_optimal(law, task)
+    out = {key: _entry(co[name].expr) for name, key in STATIC_KEYS.items()}
+    out["static_compute_optimal_branch"] = co["ratio"].data["branch"]
+    return out
 
 
 def _dynamics(args: argparse.Namespace, law: TailLaw, task: str) -> dict:
@@ -94,10 +120,19 @@ def _dynamics(args: argparse.Namespace, law: TailLaw, task: str) -> dict:
         raise ParameterError("--noise is not used by --model dynamics (gradient flow on noiseless labels)")
     ex = dynamics_exponents(law, task)
     out: dict = {key: _entry(ex[key].expr) for key in DYNAMICS_KEYS}
+    if law.lam is not None:  # prefactors of the 1/N coefficient need the whole lambda(k)
+        early = early_width_coefficients(law, task)
+        out["early_width_coefficient"] = _entry(early["exact"].expr)
+        out["early_width_coefficient_de"] = _entry(early["deterministic_equivalent"].expr)
+        late = width_coefficient_law(law, task)
+        out["cross_prefactor"] = _entry(late.data["prefactor"]) if late.data["prefactor"] is not None else \
+            {"exact": str(late.expr), "float": None}
     out.update(model="dynamics", spectrum=args.spectrum, task=task, tail_law=law.describe(),
                convention="r_t, r_N, r_P, r_N_ensemble: decay exponents of the gradient-flow bottlenecks (L ~ X^-x); "
-                          "cross_c: late-time 1/N coefficient ~ t^-x; compute_optimal_N/t/loss: N* ~ C^x, t* ~ C^x, "
-                          "L* ~ C^x at C = N t, P = oo; leading order, log factors dropped")
+                          "cross_c: late-time 1/N coefficient ~ t^-x; cross_prefactor: f(t) ~ x (2t)^-cross_c (the "
+                          "law in t when it has log factors); early_width_coefficient(_de): E L - L_{N=oo} = x t^2/N "
+                          "at small t (Gaussian features; deterministic equivalent); compute_optimal_N/t/loss: "
+                          "N* ~ C^x, t* ~ C^x, L* ~ C^x at C = N t, P = oo; leading order, log factors dropped")
     emit(out, args.json)
     return out
 
@@ -128,6 +163,7 @@ def _exponents(args: argparse.Namespace) -> dict:
         out["noise_ridgeless"] = _entry(tex_["noise_ridgeless"].expr)
     if not general:
         out.update({key: _entry(r.expr) for key, r in ex.items() if key not in KEYS})
+    out.update(_static_frontier(law, task, noise))
     out["task"] = task
     out["noise"] = noise
     out["spectrum"] = args.spectrum

@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 
 from ..core.errors import ParameterError
-from ..core.parsing import parse_spectrum
+from ..core.parsing import parse_spectrum, parse_task
 from ..core.tasks import Task
 from ..models.ridge import RandomFeatureRidge
 from ..theory.duality import NT_DUALITY, grid_check, verify
 from ..theory.limits import check_limit, ridgeless
 from . import emit
-from ._common import finite_or_none
+from ._common import finite_or_none, ridge_arg
+from .static import TASK_HELP
 
 #: relative tolerance below which a grid check counts as "holds" (float64 round-off of the solver)
 _TOL = 1e-10
@@ -20,11 +21,23 @@ _TOL = 1e-10
 def _duality(args: argparse.Namespace) -> dict:
     spec = parse_spectrum(args.spectrum)
     nu = float(args.teacher_nu)
-    task = Task.power(nu)
-    model = RandomFeatureRidge(spec, task=task)
+    task_text = getattr(args, "task", None)
+    if task_text is not None and nu != 0.0:
+        raise ParameterError("give the teacher once: --task or --teacher-nu, not both")
+    task = parse_task(task_text, spec) if task_text is not None else Task.power(nu)
+    noise = float(getattr(args, "noise", 0.0) or 0.0)
+    model = RandomFeatureRidge(spec, task=task, noise=noise)
     grid = (args.sizes, args.sizes, args.gamma_bars)
     res = grid_check(model, "loss", grid)
-    if task.is_isotropic:
+    if noise > 0:
+        symbolic = {
+            "verdict": "not a symmetry",
+            "statement": f"label noise of variance {noise:g} sits on the T training labels only: the loss is not a "
+            "symmetric function of (N, T); counterexample at the worst grid point",
+            "steps": [],
+        }
+        holds = bool(res["max_rel_diff"] < _TOL)
+    elif task.is_isotropic:
         sym = verify(NT_DUALITY, "loss")
         symbolic = {
             "verdict": "invariant" if sym.holds else "not invariant",
@@ -37,7 +50,7 @@ def _duality(args: argparse.Namespace) -> dict:
     else:
         symbolic = {
             "verdict": "not a symmetry",
-            "statement": f"teacher w2_k = k^-{nu:g} is not isotropic: the loss is not a symmetric function of (N, T); "
+            "statement": f"teacher {task.describe()} is not isotropic: the loss is not a symmetric function of (N, T); "
             "counterexample at the worst grid point",
             "steps": [],
         }
@@ -51,6 +64,8 @@ def _duality(args: argparse.Namespace) -> dict:
                  "points": res["points"]},
         "worst": {k: finite_or_none(v) for k, v in res["worst"].items()},
         "teacher_nu": nu,
+        "task": task.describe(),
+        "noise": noise,
         "transformation": {"map": NT_DUALITY.name, "fixed": list(NT_DUALITY.fixed), "requires": NT_DUALITY.requires,
                            "matrices": NT_DUALITY.matrices},
         "train_loss_invariant": False,
@@ -95,6 +110,10 @@ def register(sub) -> None:
     p.add_argument("--spectrum", default="powerlaw(alpha=1, M=1000)", help='e.g. "powerlaw(alpha=1, M=1000)"')
     p.add_argument("--teacher-nu", type=float, default=0.0,
                    help="teacher weight variance w2_k = k^-nu (0 = isotropic; otherwise the duality breaks)")
+    p.add_argument("--task", default=None, help=TASK_HELP + " (instead of --teacher-nu; a non-isotropic teacher "
+                   "breaks the duality)")
+    p.add_argument("--noise", type=ridge_arg, default=0.0,
+                   help="variance of the training-label noise (default 0; noise breaks the duality)")
     p.add_argument("--sizes", type=float, nargs="+", default=[20.0, 50.0, 100.0, 300.0], help="grid of N and T")
     p.add_argument("--gamma-bars", type=float, nargs="+", default=[1e-3, 1e-1, 1.0, 10.0],
                    help="grid of gamma_bar = gamma/u_var")

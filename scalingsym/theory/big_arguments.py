@@ -47,16 +47,32 @@ def special_value(f: Callable[..., sp.Expr], *args: sp.Expr) -> sp.Expr:
     return f(*args)
 
 
+#: above this many modes (or for a non-integer power) a finite sum is written with the Hurwitz zeta function
+#: instead of being expanded term by term (an exact ``harmonic(1024, 7/2)`` is 1024 radicals)
+SMALL_M = 64
+
+
 def zeta_or_harmonic(M: sp.Expr, q: sp.Expr) -> sp.Expr:
-    """``sum_{k=1}^M k^-q``: ``zeta(q)`` at ``M = oo``, the generalised harmonic number otherwise (via
-    :func:`special_value`).
+    """``sum_{k=1}^M k^-q``: ``zeta(q)`` at ``M = oo``; for finite ``M`` the generalised harmonic number, as a
+    rational for an integer ``q`` and ``M <= SMALL_M``, else ``zeta(q) - zeta(q, M + 1)`` (``polygamma`` at
+    ``q = 1``, ``M`` at ``q = 0``); via :func:`special_value`.
 
     Examples
     --------
     >>> zeta_or_harmonic(sp.oo, sp.Integer(2)), zeta_or_harmonic(sp.Integer(3), sp.Integer(1))
     (pi**2/6, 11/6)
+    >>> zeta_or_harmonic(sp.Integer(1024), sp.Rational(7, 2))
+    -zeta(7/2, 1025) + zeta(7/2)
     """
-    return special_value(sp.zeta, q) if M == sp.oo else special_value(sp.harmonic, M, q)
+    if M == sp.oo:
+        return special_value(sp.zeta, q)
+    if (q.is_integer and M <= SMALL_M) or is_big(q):
+        return special_value(sp.harmonic, M, q)
+    if q == 0:
+        return M
+    if q == 1:
+        return sp.polygamma(0, M + 1, evaluate=False) + sp.EulerGamma
+    return sp.zeta(q) - sp.zeta(q, M + 1, evaluate=False)
 
 
 def value_at(F: sp.Lambda, s: sp.Expr) -> sp.Expr:

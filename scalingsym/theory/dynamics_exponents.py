@@ -16,6 +16,17 @@ has three bottlenecks and one cross term, each a teacher-weighted spectral sum o
   ``c = e(W_p[x/(1+x)^2]) + e(d1)`` from the two sums' small-``rho`` exponents (``c = 1 - 1/b`` past
   ``a - 1 = b``: the head of the first sum against the ``t^(1/b)`` modes learned so far).
 
+The ``1/N`` coefficient ``f(t) = dL/d(1/N)`` (``P = oo``) is also derived with its prefactors:
+
+* **late times** (:func:`width_coefficient_law`): ``F(s) ~ s^-gamma l(1/s)`` as ``s -> 0`` (product of the two sums'
+  laws), inverted by the Tauberian theorem ``f(tau) ~ tau^(gamma-1) l(tau) / Gamma(gamma)`` (sympy
+  ``inverse_laplace_transform`` of the power; ``tau = 2 t``, ``gamma = 1 - c``);
+* **early times** (:func:`early_width_coefficients`): the ``s^-3`` term of ``F(s)`` at large ``s`` (series of
+  ``g(x)`` at ``x -> 0``, whole moment sums ``sum_k p_k lambda_k^j``) gives the deterministic equivalent's
+  ``f ~ c_DE t^2``; the exact Gaussian-feature coefficient comes from expanding ``L = w^T e^(-Lambda F t) Lambda
+  e^(-F Lambda t) w`` to ``t^2`` in non-commuting ``F, Lambda`` and the Wishart moment
+  ``E[F B F] = B + (B + Tr B)/N``: it has a second, non-proportional term ``sum_k p_k lambda_k^2``.
+
 The compute-optimal rule at ``C = N t`` balances ``t^-r_t``, ``N^-r_N`` and ``N^-1 t^-c`` with
 :func:`.frontier.max_min_exponent`. Exponents are leading order (continuum, ``M = oo``), log factors dropped.
 
@@ -35,13 +46,18 @@ from typing import Any
 import sympy as sp
 
 from ..core import symbols as S
+from ..core.errors import ParameterError
 from ..core.result import Result
 from .frontier import allocation_lines, max_min_exponent
 from .spectral import tail_law
 from .task_regimes import task_regime_map
-from .task_sums import X, task_power_law, unit_weight, weighted_sum_law
+from .task_sums import TaskLaw, X, moment_sum, task_power_law, unit_weight, weighted_sum_law
 
-__all__ = ["dynamics_exponents", "DYNAMICS_KEYS"]
+__all__ = ["dynamics_exponents", "DYNAMICS_KEYS", "width_coefficient_law", "early_width_coefficients"]
+
+#: ``tau = 2 t``, the argument of the inverse Laplace transforms of the gradient-flow model
+TAU = sp.Symbol("tau", positive=True)
+_u = sp.Symbol("u", positive=True)  # 1/s at large s
 
 #: the keys of :func:`dynamics_exponents`, in print order
 DYNAMICS_KEYS = ("r_t", "r_N", "r_P", "r_N_ensemble", "cross_c", "compute_optimal_N", "compute_optimal_t",
@@ -105,4 +121,130 @@ def dynamics_exponents(spectrum: Any, task: Any = "isotropic") -> dict[str, Resu
         "compute_optimal_N": _res("compute_optimal_N", xi, "N* ~ C^x", data),
         "compute_optimal_t": _res("compute_optimal_t", 1 - xi, "t* ~ C^x", data),
         "compute_optimal_loss": _res("compute_optimal_loss", -eta, "L* ~ C^x", data),
+    }
+
+
+def _cross_sums(spectrum: Any, task: Any):
+    law = tail_law(spectrum)
+    tw = task_power_law(law, task)
+    return law, tw, weighted_sum_law(law, tw, X / (1 + X) ** 2), weighted_sum_law(law, unit_weight(), X / (1 + X))
+
+
+def width_coefficient_law(spectrum: Any, task: Any = "isotropic") -> Result:
+    """Late-time law of the ``1/N`` coefficient ``f(t) = dL/d(1/N)|_{1/N=0}`` of gradient flow (``P = oo``).
+
+    ``f`` is the inverse Laplace transform at ``tau = 2 t`` of ``F(s) = W_p[x/(1+x)^2](s) d1(s) / s``; the two
+    sums' small-``s`` laws give ``F(s) ~ s^-gamma l(1/s)`` (``l`` slowly varying: log factors), inverted by the
+    Tauberian theorem ``f(tau) ~ tau^(gamma - 1) l(tau) / Gamma(gamma)``. Leading order (continuum, ``M = oo``).
+
+    Returns
+    -------
+    Result
+        ``expr``: the law in ``t``; ``data``: ``c`` (``f ~ t^-c``), ``prefactor`` (of ``(2t)^-c``, ``None`` with
+        log factors), ``contribution`` of the task sum (``head`` past ``a - 1 = b``).
+
+    Examples
+    --------
+    >>> r = width_coefficient_law("k**-2", "source(a=4)")     # a - b = 2 > 1: zeta(2) Gamma(1/2) (2t)^-(1/2) / 2
+    >>> r.data["c"], r.data["prefactor"]
+    (1/2, pi**(5/2)/12)
+    """
+    _law, _tw, A, D = _cross_sums(spectrum, task)
+    c = sp.simplify(A.exponent + D.exponent)
+    if not c.is_number or len(A.branches) != 1 or len(D.branches) != 1:
+        raise ParameterError("the 1/N coefficient's law needs numeric exponents (give a, b as numbers)")
+    gam = 1 - c
+    if not gam > 0:  # pragma: no cover - c < 1 on every branch (1 - 1/b, or (a - 2)/b with a < b + 1)
+        raise ParameterError(f"the 1/N coefficient's transform ~ s^-{gam}: the Tauberian inversion needs it > 0")
+    F = A.expr * D.expr / S.rho
+    kernel = sp.inverse_laplace_transform(S.s ** (-gam), S.s, TAU)  # tau^(gamma-1)/Gamma(gamma)
+    f_tau = sp.powsimp(sp.expand_power_base((F * S.rho**gam).subs(S.rho, 1 / TAU) * kernel, force=True), force=True)
+    pref = sp.simplify(f_tau * TAU**c)
+    pref = pref if not pref.has(TAU) else None
+    law_t = f_tau.subs(TAU, 2 * S.t)
+    return Result("1/N coefficient at late times", law_t, lhs=sp.Symbol("f(t)"), regime=(S.t > 1,),
+                  source="Tauberian inversion of W_p[x/(1+x)^2] d1/s (scalingsym.theory.dynamics_exponents)",
+                  order="leading order (continuum, M = oo)", convention="f = dL/d(1/N) at 1/N = 0, P = oo, tau = 2t",
+                  exact=True, data={"c": c, "prefactor": pref, "contribution": A.contribution})
+
+
+def _small_x_series(weight: TaskLaw, spec: Any, g: sp.Expr, order: int, name: str) -> tuple[sp.Expr, dict]:
+    """``W[g](s) = sum_j g_j s^-j m_j`` at large ``s`` (``g``'s Taylor series at ``x = 0``), with symbols
+    ``m_j = sum_k p_k lambda_k^j`` and their exact values."""
+    ser = sp.series(g, X, 0, order + 1).removeO()
+    out, values = sp.Integer(0), {}
+    for j in range(1, order + 1):
+        gj = ser.coeff(X, j)
+        if gj != 0:
+            mj = sp.Symbol(f"{name}_{j}", positive=True)
+            values[mj] = moment_sum(spec, weight, j)
+            out += gj * _u**j * mj
+    return out, values
+
+
+def _wishart_t2() -> tuple[sp.Expr, sp.Expr]:
+    """``t^2`` coefficient of ``E[w^T e^(-Lambda F t) Lambda e^(-F Lambda t) w]`` in words of ``Lambda``:
+    ``(N = oo part, 1/N part)`` as polynomials in a commuting ``Lam`` and ``Tr`` (``Tr Lambda``)."""
+    F, Lam = sp.symbols("F Lam", commutative=False)
+    Tr = sp.Symbol("Tr")
+    t = S.t
+    e_right = 1 - t * F * Lam + t**2 * (F * Lam) ** 2 / 2
+    e_left = 1 - t * Lam * F + t**2 * (Lam * F) ** 2 / 2  # the transpose (F, Lambda symmetric)
+    c2 = sp.expand(e_left * Lam * e_right).coeff(t, 2)
+    iN = sp.Symbol("iN")
+    mean = sp.expand(c2.subs(F * Lam * F, Lam + iN * (Lam + Tr)))  # Wishart: E[F B F] = B + (B + Tr B)/N
+    if mean.has(F):  # pragma: no cover - every F pairs at order t^2
+        raise AssertionError(f"unpaired F in {mean}")
+    lam = sp.Symbol("Lam")
+    mean = mean.subs(Lam, lam)
+    return mean.coeff(iN, 0), mean.coeff(iN, 1)
+
+
+def early_width_coefficients(spectrum: Any, task: Any = "isotropic") -> dict[str, Result]:
+    """Early-time ``1/N`` coefficient: ``E L(t) - L_{N=oo}(t) = c t^2 / N + O(t^3)`` (``P = oo``).
+
+    ``deterministic_equivalent``: from the large-``s`` series of ``F(s) = W_p[x/(1+x)^2] d1 / s`` (its ``s^-3``
+    term, inverted with sympy's ``inverse_laplace_transform``): ``2 Tr Lambda sum_k p_k lambda_k``. ``exact``
+    (Gaussian features): the ``t^2`` term of the flow with the Wishart moment ``E[F B F]``:
+    ``2 (sum_k p_k lambda_k^2 + Tr Lambda sum_k p_k lambda_k)``. The sums run over every mode (exact at any
+    ``M``); ``ratio`` = exact / DE measures the deterministic equivalent's early-time gap.
+
+    Examples
+    --------
+    >>> co = early_width_coefficients("k**-2", "isotropic")          # p = k^-2: 2 (zeta(6) + zeta(2) zeta(4))
+    >>> co["exact"].expr, co["deterministic_equivalent"].expr
+    (11*pi**6/1890, pi**6/270)
+    """
+    law = tail_law(spectrum)
+    tw = task_power_law(law, task)
+    ser_p, vals = _small_x_series(tw, law, X / (1 + X) ** 2, 2, "mp")
+    ser_1, vals1 = _small_x_series(unit_weight(), law, X / (1 + X), 2, "m1")
+    vals.update(vals1)
+    F = sp.expand(ser_p * ser_1 * _u)
+    lowest = min(j for j in range(1, 6) if F.coeff(_u, j) != 0)
+    if lowest != 3:  # pragma: no cover - both sums start at order 1/s
+        raise AssertionError(f"F(s) starts at s^-{lowest}")
+    kernel = sp.inverse_laplace_transform(S.s**-3, S.s, TAU).subs(TAU, 2 * S.t)
+    de_sym = sp.expand(F.coeff(_u, 3) * kernel / S.t**2)
+    inf_part, one_over_n = _wishart_t2()
+    lam, Tr = sp.Symbol("Lam"), sp.Symbol("Tr")
+    # w^T Lambda^j w = sum_k p_k lambda_k^(j-1); Tr Lambda = m1_1
+    words = {lam**j: sp.Symbol(f"mp_{j - 1}", positive=True) for j in range(1, 5)}
+    exact_sym = sp.expand(one_over_n).subs(words).subs(Tr, sp.Symbol("m1_1", positive=True))
+    for j in (1, 2):
+        vals.setdefault(sp.Symbol(f"mp_{j}", positive=True), moment_sum(law, tw, j))
+    if sp.expand(exact_sym.coeff(sp.Symbol("m1_1", positive=True)) * sp.Symbol("m1_1", positive=True) - de_sym) != 0:
+        raise AssertionError(  # pragma: no cover - the two derivations must agree
+            f"the Laplace-domain coefficient {de_sym} is not the trace term of {exact_sym}")
+    # no simplify: a finite-M sum is a Hurwitz zeta that simplify would expand term by term
+    de, ex = sp.factor_terms(de_sym.subs(vals)), sp.factor_terms(exact_sym.subs(vals))
+    common = dict(lhs=sp.Symbol("c"), regime=(S.t < 1,), exact=True, order="exact at every M; O(t^3) dropped",
+                  convention="E L(t) - L_{N=oo}(t) = c t^2/N, P = oo, L = E_x (f - y)^2")
+    ratio = sp.factor_terms(sp.expand(ex / de))
+    return {
+        "exact": Result("early 1/N coefficient (Gaussian features)", ex, source="t^2 term with E[F B F] = B + "
+                        "(B + Tr B)/N", data={"symbolic": exact_sym, "ratio": ratio}, **common),
+        "deterministic_equivalent": Result("early 1/N coefficient (deterministic equivalent)", de,
+                                           source="s^-3 term of W_p[x/(1+x)^2] d1/s", data={"symbolic": de_sym},
+                                           **common),
     }

@@ -46,7 +46,8 @@ from ..core.result import Result
 from .big_arguments import value_at, zeta_or_harmonic
 from .spectral import TailLaw, _classify, tail_law
 
-__all__ = ["TaskLaw", "task_power_law", "weighted_sum_law", "SumLaw", "X", "g_exponents", "mellin"]
+__all__ = ["TaskLaw", "task_power_law", "weighted_sum_law", "SumLaw", "X", "g_exponents", "mellin", "moment_sum",
+           "sum_value"]
 
 #: the scaled eigenvalue ``x = lambda_k / rho``
 X = sp.Symbol("x", positive=True)
@@ -175,12 +176,59 @@ def _head_sum(weight: TaskLaw, spec: TailLaw, p_oo: sp.Expr) -> sp.Expr:
     """``sum_k p_k lambda_k^p_oo`` (exact; a zeta value for power laws)."""
     M = spec.M
     if spec.kind == "power" and weight.unit:
-        return spec.scale**p_oo * zeta_or_harmonic(M, spec.beta * -p_oo)
+        return spec.scale**p_oo * zeta_or_harmonic(M, spec.beta * p_oo)  # sum_k (C k^-beta)^p
     term = sp.powsimp(sp.expand_power_base(weight.power * spec.lam**p_oo, force=True), force=True)
     coeff, expo = term.as_coeff_exponent(S.k)
     if not coeff.has(S.k) and not expo.has(S.k):
         return coeff * zeta_or_harmonic(M, -expo)
     return sp.Sum(term, (S.k, 1, M))
+
+
+def moment_sum(spectrum: Any, weight: TaskLaw, j: Any) -> sp.Expr:
+    """The whole sum ``sum_{k=1}^M p_k lambda_k^j`` (exact: a zeta or harmonic value for power laws, else a sympy
+    ``Sum``), over the spectrum's every mode, not only its tail.
+
+    Examples
+    --------
+    >>> spec = TailLaw.power_law(1, 1)                        # lambda_k = k^-2
+    >>> moment_sum(spec, unit_weight(), 1), moment_sum(spec, task_power_law(spec, "isotropic"), 2)
+    (pi**2/6, pi**6/945)
+    """
+    spec = tail_law(spectrum)
+    if spec.lam is None:
+        raise ParameterError("the spectrum has no lambda(k) expression: its moments have no exact sum")
+    return _head_sum(weight, spec, sp.sympify(j))  # safe: j is an int or a sympy number
+
+
+def sum_value(expr: sp.Expr, digits: int = 15) -> sp.Float | None:
+    """``expr`` as a number, each infinite ``Sum`` in it by mpmath's Euler-Maclaurin ``nsum`` (the default
+    Richardson/Shanks extrapolation is wrong in the third digit for ``sum log(k+1)/k^2``), computed at ``digits``
+    and at ``digits + 10`` and returned only if the two agree to ``digits`` (else ``None``: not verified).
+
+    Examples
+    --------
+    >>> k = S.k
+    >>> round(float(sum_value(sp.Sum(sp.log(k + 1) / k**2, (k, 1, sp.oo)))), 10)
+    1.800755056
+    """
+    import mpmath
+
+    sums = list(expr.atoms(sp.Sum))
+    vals = []
+    for dps in (digits + 5, digits + 15):
+        with mpmath.workdps(dps):
+            sub = {}
+            for sm in sums:
+                (var, lo, hi), = sm.limits
+                f = sp.lambdify(var, sm.function, "mpmath")
+                sub[sm] = sp.Float(mpmath.nsum(f, [int(lo), mpmath.inf if hi == sp.oo else int(hi)], method="e"), dps)
+            vals.append(sp.N(expr.xreplace(sub), dps))
+    a, b = vals
+    if not (a.is_number and b.is_number and a.is_finite and b.is_finite):
+        return None
+    if abs(a - b) > 10 ** (-digits) * max(abs(b), 10 ** (-300)):
+        return None
+    return sp.Float(b, digits)
 
 
 def weighted_sum_law(spectrum: Any, weight: TaskLaw, g: sp.Expr, rho: sp.Expr = S.rho) -> SumLaw:
