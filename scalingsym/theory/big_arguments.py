@@ -65,6 +65,8 @@ def zeta_or_harmonic(M: sp.Expr, q: sp.Expr) -> sp.Expr:
     -zeta(7/2, 1025) + zeta(7/2)
     """
     if M == sp.oo:
+        if q.is_number and q <= 1:  # a divergent head sum: never the leading term (its zeta(q) may be huge)
+            return sp.oo
         return special_value(sp.zeta, q)
     if (q.is_integer and M <= SMALL_M) or is_big(q):
         return special_value(sp.harmonic, M, q)

@@ -29,6 +29,7 @@ import sympy as sp
 from ..core import symbols as S
 from ..core.errors import ParameterError
 from ..core.result import Result
+from .big_arguments import number, tidy
 from .task_regimes import task_regime_map
 
 __all__ = ["static_compute_optimal"]
@@ -36,6 +37,7 @@ __all__ = ["static_compute_optimal"]
 #: the aspect ratio ``x = N / T`` and the compute ``C = N T``
 x = sp.Symbol("x", positive=True)
 C = sp.Symbol("C", positive=True)
+_r = sp.Symbol("r", positive=True)
 _SRC = "ridgeless_both = L_N(N) F(N/T) from LOSS_GENERAL (scalingsym.theory.task_regimes); d log g/dx = 0"
 
 
@@ -65,12 +67,14 @@ def static_compute_optimal(spectrum: Any, task: Any = "isotropic") -> dict[str, 
     if not (r.is_number and r > 0):
         raise ParameterError(f"the static frontier needs a numeric width exponent r > 0; got {r}")
     factor = rm["ridgeless_both"].data["factor"].subs(S.d1, S.n)
-    g = x ** (-r / 2) * factor.subs({S.n: x, S.m: 1})
-    roots = [s for s in sp.solve(sp.diff(sp.log(g), x), x) if s.is_real and 0 < s < 1]
+    g = x ** (-_r / 2) * factor.subs({S.n: x, S.m: 1})  # solved for a symbolic r, then r substituted
+    roots = [s.subs(_r, r) for s in sp.solve(sp.diff(sp.log(g), x), x)]
+    roots = [s for s in roots if s.is_real and 0 < s < 1]
     if len(roots) != 1:  # pragma: no cover - x^(-r/2)/(1 - x) has one minimum on (0, 1)
         raise ParameterError(f"the static frontier: d log g/dx = 0 has roots {roots} in (0, 1)")
     xs = roots[0]
-    law = rm["ridgeless_both"].expr.subs({S.n: sp.sqrt(xs * C), S.m: sp.sqrt(C / xs)})
+    xn = number(xs, r)  # 30 digits when it is raised to a big power r/2 (an exact power would not fit)
+    law = tidy(rm["ridgeless_both"].expr.subs({S.n: sp.sqrt(xn * C), S.m: sp.sqrt(C / xn)}))
     iso = str(task).strip() == "isotropic"
     data = {"branch": "global (N <-> T duality)" if iso else "N <= T (the T < N branch is not reduced)",
             "width_exponent": r, "g": g}
