@@ -109,7 +109,10 @@ STATIC_KEYS = {"ratio": "static_compute_optimal_ratio", "N_exponent": "static_co
 def _static_frontier(law: TailLaw, task: str, noise: float) -> dict:
     if noise or law.lam is None:  # noiseless ridgeless frontier; a broken power law has no lambda(k)
         return {key: _entry(None) for key in STATIC_KEYS.values()}
-    co = static_compute_optimal(law, task)
+    try:
+        co = static_compute_optimal(law, task)
+    except ParameterError:  # e.g. an exponential spectrum: no regularly varying width law to balance
+        return {key: _entry(None) for key in STATIC_KEYS.values()}
     out = {key: _entry(co[name].expr) for name, key in STATIC_KEYS.items()}
     out["static_compute_optimal_branch"] = co["ratio"].data["branch"]
     return out
