@@ -53,6 +53,7 @@ _LAZY = {
     "dynamics_exponents": "scalingsym.theory.dynamics_exponents",
     "early_width_coefficients": "scalingsym.theory.dynamics_exponents",
     "width_coefficient_law": "scalingsym.theory.dynamics_exponents",
+    "noise_stopping_exponents": "scalingsym.theory.dynamics_exponents",
     "moment_sum": "scalingsym.theory.task_sums",
     "static_compute_optimal": "scalingsym.theory.static_frontier",
     "weighted_sum_law": "scalingsym.theory.task_sums",

@@ -13,10 +13,11 @@ from ..core.expressions import parse_exact_number
 from ..core.parsing import parse_task
 from ..models.dynamics import GradientFlowRF
 from ..models.ensemble import check_ensemble, dynamics_ensemble
+from ..simulate.dynamics import simulate_dynamics
 from ..theory.bap_exponents import bottleneck_exponents, compute_optimal, to_plrf
 from ..theory.dynamics_exponents import dynamics_exponents
 from . import emit
-from ._common import finite_or_none, size_arg
+from ._common import count_arg, finite_or_none, ridge_arg, seed_arg, size_arg
 
 
 def _times(text: str) -> list[float]:
@@ -43,7 +44,7 @@ def _dynamics(args: argparse.Namespace) -> dict:
             raise ParameterError("give either --a or --task, not both (--task fixes the task power)")
         spec = GradientFlowRF.power_spectrum(args.b, M=args.M)
         model = GradientFlowRF(spec, parse_task(task_text, spec))
-    curve = model.loss_curve(t, N=args.N, P=args.P, nodes=args.nodes)
+    curve = model.loss_curve(t, N=args.N, P=args.P, nodes=args.nodes, noise=args.noise, test_noise=args.test_noise)
     out = {
         "t": t,
         "test_loss": [finite_or_none(x) for x in curve.test_loss],
@@ -54,13 +55,33 @@ def _dynamics(args: argparse.Namespace) -> dict:
         "N": finite_or_none(args.N),
         "P": finite_or_none(args.P),
         "M": finite_or_none(args.M),
+        "noise": args.noise,
+        "test_noise": args.test_noise,
         "method": "deterministic equivalent; fixed-Talbot inverse Laplace ("
         + ("1-D, P = inf" if math.isinf(args.P) else "2-D two-point function")
         + ")",
         "convention": "lambda_k = k^-b, task power lambda_k w_k^2 = k^-a; gradient flow on (1/2P) sum (f-y)^2; "
         "L = E[(f-y)^2] (no 1/2); None stands for inf",
     }
+    if args.simulate:
+        if math.isinf(args.M):
+            raise ParameterError("--simulate needs a finite --M (a finite spectrum)")
+        for name in ("N", "P"):
+            v = getattr(args, name)
+            if not (math.isinf(v) or v == int(v)):
+                raise ParameterError(f"--{name} must be an integer or inf for --simulate; got {v:g}")
+        if args.ensemble != 1:
+            raise ParameterError("--simulate covers a single model (--ensemble 1)")
+        sim = simulate_dynamics(model.spectrum, model.task, args.N, args.P, t, seeds=args.seeds, seed=args.seed,
+                                noise=args.noise, test_noise=args.test_noise)
+        out.update(seeds=args.seeds, seed=args.seed,
+                   sim_test_mean=[float(x) for x in sim.test_mean],
+                   sim_test_stderr=[float(x) for x in sim.test_stderr],
+                   sim_train_mean=[float(x) for x in sim.train_mean],
+                   sim_train_stderr=[float(x) for x in sim.train_stderr])
     if args.ensemble != 1:
+        if args.noise:
+            raise ParameterError("--ensemble is available without --noise")
         check_ensemble(args.ensemble)
         ens = dynamics_ensemble(model, t, args.N, args.P, E=args.ensemble, data=args.ensemble_data)
         out.update(ensemble=args.ensemble, ensemble_data=args.ensemble_data, single_test_loss=out["test_loss"],
@@ -114,6 +135,12 @@ def register(sub) -> None:
     p.add_argument("--ensemble", type=size_arg, default=1.0, help="ensemble size E (integer or inf; default 1)")
     p.add_argument("--ensemble-data", choices=("same", "independent"), default="same",
                    help="the members share the training data (default) or draw their own")
+    p.add_argument("--noise", type=ridge_arg, default=0.0, help="variance of the training-label noise (default 0)")
+    p.add_argument("--test-noise", action="store_true",
+                   help="measure the test loss against noisy labels (adds the noise variance)")
+    p.add_argument("--simulate", action="store_true", help="add a seeded Monte Carlo of gradient flow (finite --M)")
+    p.add_argument("--seeds", type=count_arg, default=16, help="Monte-Carlo draws with --simulate (default 16)")
+    p.add_argument("--seed", type=seed_arg, default=0, help="seed of the Monte Carlo (default 0)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=_dynamics)
 

@@ -19,8 +19,10 @@ from ..core.expressions import parse_exact_number
 from ..core.parsing import parse_spectrum
 from ..theory.dynamics_exponents import (
     DYNAMICS_KEYS,
+    NOISE_STOPPING_KEYS,
     dynamics_exponents,
     early_width_coefficients,
+    noise_stopping_exponents,
     width_coefficient_law,
 )
 from ..theory.regimes import exponents, regime_map
@@ -115,14 +117,19 @@ def _static_frontier(law: TailLaw, task: str, noise: float) -> dict:
         return {key: _entry(None) for key in STATIC_KEYS.values()}
     out = {key: _entry(co[name].expr) for name, key in STATIC_KEYS.items()}
     out["static_compute_optimal_branch"] = co["ratio"].data["branch"]
+    if "ratio_N_le_T" in co["ratio"].data:  # a non-isotropic teacher at xi = 1/2: the optimum over N <= T
+        out["static_compute_optimal_ratio_N_le_T"] = _entry(co["ratio"].data["ratio_N_le_T"])
     return out
 
 
 def _dynamics(args: argparse.Namespace, law: TailLaw, task: str) -> dict:
-    if getattr(args, "noise", 0.0):
-        raise ParameterError("--noise is not used by --model dynamics (gradient flow on noiseless labels)")
+    noise = float(getattr(args, "noise", 0.0) or 0.0)
     ex = dynamics_exponents(law, task)
     out: dict = {key: _entry(ex[key].expr) for key in DYNAMICS_KEYS}
+    stop = noise_stopping_exponents(law, task)  # early stopping against label noise (N = oo, P samples)
+    out.update({key: _entry(stop[key].expr) for key in NOISE_STOPPING_KEYS})
+    if not noise:  # without noise the flow to t = oo is optimal: L ~ P^-r_P
+        out.update(optimal_stopping_P=_entry(ex["r_P"].expr), optimal_stopping_t_exponent=_entry(sp.oo))
     if law.lam is not None:  # prefactors of the 1/N coefficient need the whole lambda(k)
         early = early_width_coefficients(law, task)
         out["early_width_coefficient"] = _entry(early["exact"].expr)
@@ -135,7 +142,10 @@ def _dynamics(args: argparse.Namespace, law: TailLaw, task: str) -> dict:
                           "cross_c: late-time 1/N coefficient ~ t^-x; cross_prefactor: f(t) ~ x (2t)^-cross_c (the "
                           "law in t when it has log factors); early_width_coefficient(_de): E L - L_{N=oo} = x t^2/N "
                           "at small t (Gaussian features; deterministic equivalent); compute_optimal_N/t/loss: "
-                          "N* ~ C^x, t* ~ C^x, L* ~ C^x at C = N t, P = oo; leading order, log factors dropped")
+                          "N* ~ C^x, t* ~ C^x, L* ~ C^x at C = N t, P = oo; noise_growth: label-noise term "
+                          "~ noise t^x / P (N = oo); optimal_stopping_P: L ~ P^-x at N = oo with t tuned for each P "
+                          "(oo stopping time without noise); optimal_stopping_t_exponent: t* ~ P^x; leading order, "
+                          "log factors dropped", noise=noise)
     emit(out, args.json)
     return out
 

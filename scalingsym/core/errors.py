@@ -96,6 +96,17 @@ def check_ridge(name: str, value: Any) -> Any:
     return float(arr) if arr.ndim == 0 else arr
 
 
+def check_noise(noise: Any) -> float:
+    """The label-noise variance ``sigma_eps^2``: one finite number ``>= 0``.
+
+    >>> check_noise(0.25)
+    0.25
+    """
+    if np.ndim(noise):
+        raise ParameterError(f"noise must be one number >= 0 (a variance); got {noise!r}")
+    return float(check_ridge("noise", noise))
+
+
 #: the range of mpmath precisions (significant digits) the toolkit accepts
 MIN_PRECISION, MAX_PRECISION = 5, 1000
 

@@ -57,7 +57,7 @@ import numpy as np
 import sympy as sp
 
 from ..core import symbols as S
-from ..core.errors import ParameterError
+from ..core.errors import ParameterError, check_noise
 from ..core.laplace import NODES_1D, NODES_2D, SCALE_2D, combine_2d, invert_laplace, talbot_contour
 from ..core.resolvent import ridgeless_rho, self_consistent_equation, solve_rho, solve_rho_complex
 from ..core.result import Result
@@ -259,7 +259,14 @@ class GradientFlowRF:
         return s, w, kt
 
     def loss_curve(
-        self, t: Any, N: Any = math.inf, P: Any = math.inf, nodes: int | None = None
+        self,
+        t: Any,
+        N: Any = math.inf,
+        P: Any = math.inf,
+        nodes: int | None = None,
+        *,
+        noise: Any = 0.0,
+        test_noise: bool = False,
     ) -> DynamicsCurve:
         """Expected test and train loss at times ``t`` (deterministic equivalent, float64).
 
@@ -271,23 +278,46 @@ class GradientFlowRF:
             Model size and number of training points (``inf`` allowed).
         nodes : int, optional
             Fixed-Talbot nodes per half contour (default 24 for ``P = inf``, 16 for finite ``P``).
+        noise : float
+            Variance ``sigma_eps^2 >= 0`` of independent label noise on the training labels.
+        test_noise : bool
+            Add the irreducible ``sigma_eps^2`` to the test loss (default: the test loss is against the
+            noiseless target). The train loss is always against the noisy training labels.
 
         Returns
         -------
         DynamicsCurve
+
+        Notes
+        -----
+        Conditioned on the features, label noise enters exactly as the misspecification residual does
+        (sheet B4): an independent Gaussian label error. It adds ``sigma_eps^2 gamma12 / ((1 - gamma12) s1 s2)``
+        to the two-point test transform and ``sigma_eps^2 / ((1 - gamma12) kappa1 kappa2)`` to the train
+        transform; at ``P = inf`` the test loss does not see it.
+
+        Examples
+        --------
+        >>> m = GradientFlowRF.from_exponents(a=2, b=1.5, M=200)
+        >>> clean = m.loss_curve([1e6], N=50, P=100).test_loss[0]
+        >>> noisy = m.loss_curve([1e6], N=50, P=100, noise=0.1).test_loss[0]
+        >>> round(float(noisy - clean) / 0.1, 3)   # ridgeless OLS variance N/(P - N) = 1
+        1.0
         """
         tt = _times(t)
         N, P = _size("N", N), _size("P", P)
+        var = check_noise(noise)
         test = np.full(tt.size, self.total)
-        train = test.copy()
+        train = test + var
         pos = tt > 0
         if np.any(pos):
             if math.isinf(P):
                 te = self._loss_p_inf(tt[pos], N, nodes or NODES_1D)
-                tr = te
+                tr = te + var
             else:
-                te, tr = self._loss_two_point(tt[pos], N, P, nodes or NODES_2D)
+                te, tr = self._loss_two_point(tt[pos], N, P, nodes or NODES_2D, var)
             test[pos], train[pos] = te, tr
+        if test_noise:
+            test = test + var
         return DynamicsCurve(tt, test, train, N, P)
 
     def _loss_p_inf(self, t: np.ndarray, N: float, nodes: int) -> np.ndarray:
@@ -299,7 +329,7 @@ class GradientFlowRF:
         vals = kt / s * spec.sums_complex(kt, 1, 1, task)
         return np.real(np.sum(w * vals, axis=1))
 
-    def _loss_two_point(self, t: np.ndarray, N: float, P: float, nodes: int):
+    def _loss_two_point(self, t: np.ndarray, N: float, P: float, nodes: int, noise: float = 0.0):
         spec, task = self.spectrum, self.task
         iN = 0.0 if math.isinf(N) else 1.0 / N
         iP = 1.0 / P
@@ -326,6 +356,10 @@ class GradientFlowRF:
         gam = iP * (E12 * a1 + K2 * df2 * D12 * iN) / den
         core = X / (1.0 - gam)
         S1, S2 = s1[:, :, None], s2[:, None, :]
+        if noise:  # the label-noise part: sigma_eps^2 gamma/(1-gamma) (test), sigma_eps^2/(1-gamma) (train)
+            test = combine_2d((core + noise * gam / (1.0 - gam)) / (S1 * S2), w1, w2)
+            train = combine_2d((core + noise / (1.0 - gam)) / (K1 * a1 * K2 * a2), w1, w2)
+            return test, train
         test = combine_2d(core / (S1 * S2), w1, w2)
         train = combine_2d(core / (K1 * a1 * K2 * a2), w1, w2)
         return test, train

@@ -49,6 +49,15 @@ def ridge_draw_bytes(N: int, T: int, M: int, teachers: int) -> float:
     return 8.0 * floats
 
 
+def dynamics_draw_bytes(N: float, P: float, M: int, times: int) -> float:
+    """Peak memory of one gradient-flow draw: ``A``, ``Psi``, the features, their SVD and the curves in time."""
+    n = M if math.isinf(N) else N
+    p = M if math.isinf(P) else P
+    r = min(n, p, M)
+    floats = n * M + p * M + p * n + r * (p + n) + 2.0 * r * r + (M + r + p) * times
+    return 8.0 * floats
+
+
 def check_ridge_draw(N: int, T: int, M: int, teachers: int, budget: Any = None) -> None:
     """Refuse a ridge simulation whose draws would exceed the memory budget, before anything is allocated."""
     need = ridge_draw_bytes(N, T, M, teachers)

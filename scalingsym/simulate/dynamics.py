@@ -30,10 +30,11 @@ from typing import Any
 
 import numpy as np
 
-from ..core.errors import ParameterError
+from ..core.budget import require_memory
+from ..core.errors import ParameterError, check_noise
 from ..core.spectra import Spectrum
 from ..core.tasks import Task
-from .draws import check_times, dynamics_setup, generator
+from .draws import check_times, dynamics_draw_bytes, dynamics_setup, generator
 
 __all__ = ["simulate_dynamics", "DynamicsSimulation"]
 
@@ -78,6 +79,8 @@ def simulate_dynamics(
     seeds: int = 16,
     seed: int = 0,
     step: float | None = None,
+    noise: float = 0.0,
+    test_noise: bool = False,
 ) -> DynamicsSimulation:
     """Monte-Carlo test and train loss curves of gradient flow (or descent, ``step = eta``).
 
@@ -98,6 +101,13 @@ def simulate_dynamics(
     step : float, optional
         Gradient-descent step ``eta``; None is gradient flow. Must satisfy ``eta S_max^2 < 2`` for every
         draw (else ParameterError: the iteration diverges).
+    noise : float
+        Variance of independent Gaussian label noise on the ``P`` training labels (drawn after ``Psi`` from
+        the same generator; ``noise = 0`` draws nothing, so noiseless runs keep their bytes). The train loss
+        is against the noisy labels; at ``P = inf`` (population flow) the noise averages out of the
+        dynamics and only enters the train loss as ``+ noise``.
+    test_noise : bool
+        Add ``noise`` to the test loss (noisy test labels); default: against the noiseless target.
     """
     if not spectrum.finite:
         raise ParameterError("simulation needs a finite spectrum (M < inf)")
@@ -107,7 +117,12 @@ def simulate_dynamics(
     if step is not None and not (math.isfinite(step) and step > 0):
         raise ParameterError(f"step must be a finite number > 0; got {step}")
     tt = check_times(t)
+    var = check_noise(noise)
     lam, M, w, sql = dynamics_setup(spectrum, task)
+    require_memory(
+        dynamics_draw_bytes(N, P, M, tt.size), f"a gradient-flow draw at N = {N:g}, P = {P:g}, M = {M}",
+        hint="use smaller N, P or M, or fewer times",
+    )
     rng = generator(seed)
     test = np.empty((int(seeds), tt.size))
     train = np.empty_like(test)
@@ -124,9 +139,11 @@ def simulate_dynamics(
                 _check_step(S, step)
                 c = Vt @ u0
                 u = u0[:, None] - Vt.T @ (c[:, None] * (1.0 - _decay(S**2, tt, step)))
-            test[i] = train[i] = np.sum(u**2, axis=0)
+            test[i] = np.sum(u**2, axis=0)
+            train[i] = test[i] + var
             continue
-        y = Psi @ w
+        eps = rng.standard_normal(int(P)) * math.sqrt(var) if var else 0.0
+        y = Psi @ w + eps
         Phi = Psi if A is None else Psi @ A.T / math.sqrt(N)
         U, S, Vt = np.linalg.svd(Phi / math.sqrt(P), full_matrices=False)
         _check_step(S, step)
@@ -136,7 +153,9 @@ def simulate_dynamics(
         theta = Vt.T @ ((c / S)[:, None] * (1.0 - _decay(S**2, tt, step)))
         v = w[:, None] - (theta if A is None else A.T @ theta / math.sqrt(N))
         test[i] = np.sum(lam[:, None] * v**2, axis=0)
-        train[i] = np.sum((Psi @ v) ** 2, axis=0) / P
+        train[i] = np.sum((Psi @ v + (eps[:, None] if var else 0.0)) ** 2, axis=0) / P
+    if test_noise:
+        test += var
     se = lambda x: x.std(axis=0, ddof=1) / math.sqrt(x.shape[0]) if x.shape[0] > 1 else np.zeros(x.shape[1])  # noqa: E731
     return DynamicsSimulation(tt, test.mean(0), se(test), train.mean(0), se(train), test, train)
 

@@ -53,7 +53,8 @@ from .spectral import tail_law
 from .task_regimes import task_regime_map
 from .task_sums import TaskLaw, X, moment_sum, task_power_law, unit_weight, weighted_sum_law
 
-__all__ = ["dynamics_exponents", "DYNAMICS_KEYS", "width_coefficient_law", "early_width_coefficients"]
+__all__ = ["dynamics_exponents", "DYNAMICS_KEYS", "width_coefficient_law", "early_width_coefficients",
+           "noise_stopping_exponents", "NOISE_STOPPING_KEYS"]
 
 #: ``tau = 2 t``, the argument of the inverse Laplace transforms of the gradient-flow model
 TAU = sp.Symbol("tau", positive=True)
@@ -62,6 +63,8 @@ _u = sp.Symbol("u", positive=True)  # 1/s at large s
 #: the keys of :func:`dynamics_exponents`, in print order
 DYNAMICS_KEYS = ("r_t", "r_N", "r_P", "r_N_ensemble", "cross_c", "compute_optimal_N", "compute_optimal_t",
                  "compute_optimal_loss")
+#: the keys of :func:`noise_stopping_exponents`
+NOISE_STOPPING_KEYS = ("noise_growth", "optimal_stopping_P", "optimal_stopping_t_exponent")
 _SRC = "gradient-flow sums by Mellin vs head (scalingsym.theory.task_sums); balance by frontier.max_min_exponent"
 
 
@@ -121,6 +124,50 @@ def dynamics_exponents(spectrum: Any, task: Any = "isotropic") -> dict[str, Resu
         "compute_optimal_N": _res("compute_optimal_N", xi, "N* ~ C^x", data),
         "compute_optimal_t": _res("compute_optimal_t", 1 - xi, "t* ~ C^x", data),
         "compute_optimal_loss": _res("compute_optimal_loss", -eta, "L* ~ C^x", data),
+    }
+
+
+def noise_stopping_exponents(spectrum: Any, task: Any = "isotropic") -> dict[str, Result]:
+    """Label noise in gradient flow (``N = oo``, ``P`` samples): its growth in time and the early-stopping rate.
+
+    Conditioned on the features, label noise of variance ``sigma^2`` enters the two-point function as the
+    misspecification residual does: ``sigma^2 gamma12 / ((1 - gamma12) s1 s2)``. To first order in ``1/P``
+    (``kappa_tilde = s``, ``gamma12 = (1/P) sum_k lambda_k^2 / ((lambda_k + s1)(lambda_k + s2))``) its inverse
+    transform at ``t1 = t2 = t`` is ``(sigma^2/P) sum_k (1 - exp(-lambda_k t))^2 = (sigma^2/P) W_1[(1 - e^-x)^2](1/t)``:
+    the noise fitted by the modes learned so far, growing as ``t^g``. Stopping at the ``t*`` that balances it
+    against the time bottleneck ``t^-r_t`` (and the data bottleneck ``P^-r_P``), found by
+    :func:`.frontier.max_min_exponent` with ``t = P^xi``, gives ``L* ~ P^-x``.
+
+    Returns
+    -------
+    dict of Result
+        ``noise_growth`` (``g``), ``optimal_stopping_P`` (``x``, ``L ~ P^-x`` with ``t`` tuned for each ``P``) and
+        ``optimal_stopping_t_exponent`` (``t* ~ P^x``); leading order (continuum, ``M = oo``), log factors dropped.
+
+    Examples
+    --------
+    >>> ex = noise_stopping_exponents("k**-2", "source(a=3)")   # KRR source/capacity rate (a - 1)/a with noise
+    >>> ex["noise_growth"].expr, ex["optimal_stopping_P"].expr, ex["optimal_stopping_t_exponent"].expr
+    (1/2, 2/3, 2/3)
+    """
+    law = tail_law(spectrum)
+    tw = task_power_law(law, task)
+    grow_law = weighted_sum_law(law, unit_weight(), (1 - sp.exp(-X)) ** 2)
+    growth = sp.simplify(-grow_law.exponent)
+    r_t = weighted_sum_law(law, tw, sp.exp(-X)).exponent
+    r_P = task_regime_map(law, task, 0)["ridgeless_T"].data["exponent"]
+    P, t = S.P, S.t
+    terms = {"time": t ** (-r_t), "data": P ** (-r_P), "noise": P**-1 * t**growth}
+    lines = allocation_lines(terms, {P: (1, 0), t: (0, 1)})
+    opt = max_min_exponent(lines, 0, sp.oo)
+    active = sorted(opt["active"]) if isinstance(opt["active"], frozenset) else opt["active"]
+    data = {"lines": {k: (str(i), str(sl)) for k, (i, sl) in lines.items()}, "active": active,
+            "noise_law": grow_law.expr}
+    return {
+        "noise_growth": _res("noise_growth", growth, "noise term sigma^2 t^x / P: W_1[(1-exp(-x))^2](1/t)",
+                             {"law": grow_law.expr}),
+        "optimal_stopping_P": _res("optimal_stopping_P", opt["eta"], "L ~ P^-x, N = oo, t tuned for each P", data),
+        "optimal_stopping_t_exponent": _res("optimal_stopping_t_exponent", opt["xi"], "t* ~ P^x", data),
     }
 
 

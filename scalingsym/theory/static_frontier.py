@@ -10,8 +10,15 @@ Hence ``N* = sqrt(x* C)``, ``T* = sqrt(C/x*)``: both scale as ``C^(1/2)`` (equip
 ``L* ~ C^(-r/2)``.
 
 The branch ``T < N`` is the mirror image for the isotropic teacher (the ``N <-> T`` duality of
-:mod:`scalingsym.theory.duality`); for other teachers it is not reduced here, and the result is the optimum
-over ``N <= T`` (``data["branch"]``). Leading order (continuum, ``M = oo``), noiseless.
+:mod:`scalingsym.theory.duality`). For other teachers the engine reduces it deep in ``T << N`` to first order in
+``T/N`` (:func:`.task_regimes.task_regime_map`, ``ridgeless_T_lt_N``): ``L ~ L_T(T) + c(T)/N`` with
+``c ~ T^-e_c``, and never below the width floor ``L_N(N)``. The exponents then come from balancing the lines
+``width r_N xi``, ``data r_T (1 - xi)`` and ``cross xi + e_c (1 - xi)`` (``N = C^xi``) with
+:func:`.frontier.max_min_exponent` on ``1/2 <= xi <= 1`` against ``r_N/2`` on the ``N <= T`` side; where the
+optimum is flat (``1/(N T) = 1/C``), the next-order balance picks ``xi``. Past ``r_T > r_N`` (e.g.
+``a - 1 > b``) the optimum leaves equiparameterization: ``N* >> T*``. Where both sides share the exponent
+``1/2`` for a non-isotropic teacher, the ratio and the law of ``L*`` are given only as the optimum over
+``N <= T`` (``data``). Leading order (continuum, ``M = oo``), noiseless.
 
 Examples
 --------
@@ -30,6 +37,7 @@ from ..core import symbols as S
 from ..core.errors import ParameterError
 from ..core.result import Result
 from .big_arguments import number, tidy
+from .frontier import max_min_exponent
 from .task_regimes import task_regime_map
 
 __all__ = ["static_compute_optimal"]
@@ -73,17 +81,57 @@ def static_compute_optimal(spectrum: Any, task: Any = "isotropic") -> dict[str, 
     if len(roots) != 1:  # pragma: no cover - x^(-r/2)/(1 - x) has one minimum on (0, 1)
         raise ParameterError(f"the static frontier: d log g/dx = 0 has roots {roots} in (0, 1)")
     xs = roots[0]
-    xn = number(xs, r)  # 30 digits when it is raised to a big power r/2 (an exact power would not fit)
-    law = tidy(rm["ridgeless_both"].expr.subs({S.n: sp.sqrt(xn * C), S.m: sp.sqrt(C / xn)}))
     iso = str(task).strip() == "isotropic"
-    data = {"branch": "global (N <-> T duality)" if iso else "N <= T (the T < N branch is not reduced)",
-            "width_exponent": r, "g": g}
+    # the T << N side: L_T(T) + c(T)/N (first order in T/N), never below the width floor L_N(N)
+    r_T = rm["ridgeless_T"].data["exponent"]
+    e_c = rm["ridgeless_T_lt_N"].data["cross_T_exponent"]
+    lines = {"width": (sp.Integer(0), r), "data": (r_T, -r_T), "cross": (e_c, 1 - e_c)}
+    half = sp.Rational(1, 2)
+    opt = _lexicographic_max_min(lines, half, sp.Integer(1))
+    xi, eta = sp.nsimplify(opt["xi"]), sp.nsimplify(opt["eta"])  # safe: engine numbers (exact rationals)
+    if not (eta.is_number and (eta >= r / 2) == sp.true):  # pragma: no cover - xi = 1/2 is in both branches
+        raise AssertionError(f"the T < N branch ({eta}) is below the N <= T branch ({r / 2}) at xi = 1/2")
+    data = {"width_exponent": r, "data_exponent": r_T, "cross_T_exponent": e_c, "g": g,
+            "lines": {k: (str(i), str(sl)) for k, (i, sl) in lines.items()}, "active": sorted(opt["active"])}
+    if xi == half:
+        xn = number(xs, r)  # 30 digits when it is raised to a big power r/2 (an exact power would not fit)
+        law = tidy(rm["ridgeless_both"].expr.subs({S.n: sp.sqrt(xn * C), S.m: sp.sqrt(C / xn)}))
+        ratio = xs
+        data["branch"] = "global (N <-> T duality)"
+        if not iso:  # the T < N side has the same exponent and a constant this method does not reduce
+            data.update(ratio_N_le_T=xs, loss_N_le_T=law,
+                        branch="exponents global (N <= T against T << N); the ratio and the law of L* are known "
+                               "only as the optimum over N <= T (ratio_N_le_T, loss_N_le_T, an upper bound)")
+            law, ratio = C ** (-eta), sp.nan
+    else:
+        law, ratio = C ** (-eta), sp.oo
+        data["branch"] = (f"T << N: N*/T* -> oo as C^{2 * xi - 1}; the law of L* is its exponent only "
+                          "(prefactor not reduced)")
     common = dict(source=_SRC, exact=True, order="leading order (continuum, M = oo), ridgeless, noiseless", data=data,
                   convention="C = N T; N* ~ C^x, T* ~ C^x, L* ~ C^x")
     return {
-        "ratio": Result("compute-optimal aspect ratio", xs, lhs=sp.Symbol("N^*/T^*"), **common),
-        "N_exponent": Result("static compute-optimal N exponent", sp.Rational(1, 2), lhs=sp.Symbol(r"\xi_N"), **common),
-        "T_exponent": Result("static compute-optimal T exponent", sp.Rational(1, 2), lhs=sp.Symbol(r"\xi_T"), **common),
-        "loss_exponent": Result("static compute-optimal loss exponent", -r / 2, lhs=sp.Symbol(r"\eta"), **common),
+        "ratio": Result("compute-optimal aspect ratio", ratio, lhs=sp.Symbol("N^*/T^*"), **common),
+        "N_exponent": Result("static compute-optimal N exponent", xi, lhs=sp.Symbol(r"\xi_N"), **common),
+        "T_exponent": Result("static compute-optimal T exponent", 1 - xi, lhs=sp.Symbol(r"\xi_T"), **common),
+        "loss_exponent": Result("static compute-optimal loss exponent", -eta, lhs=sp.Symbol(r"\eta"), **common),
         "loss": Result("loss at the static optimum", law, lhs=sp.Symbol("L^*"), **common),
     }
+
+
+def _lexicographic_max_min(lines: dict, lo: sp.Expr, hi: sp.Expr) -> dict:
+    """:func:`.frontier.max_min_exponent`, and where the optimum is flat (a term whose exponent does not depend
+    on the allocation, e.g. ``1/(N T) = 1/C``), the allocation that maximises the remaining terms' minimum on
+    the optimal interval (the next order decides it)."""
+    opt = max_min_exponent(lines, lo, hi)
+    eta = sp.sympify(opt["eta"])  # safe: an engine number
+    a, b = lo, hi
+    for i, sl in lines.values():
+        if sl > 0:
+            a = sp.Max(a, (eta - i) / sl)
+        elif sl < 0:
+            b = sp.Min(b, (eta - i) / sl)
+    rest = {k: v for k, v in lines.items() if not (v[1] == 0 and v[0] == eta)}
+    if (b - a) > 0 and rest and len(rest) < len(lines):
+        inner = max_min_exponent(rest, a, b)
+        return {"xi": inner["xi"], "eta": eta, "active": set(opt["active"]) | set(inner["active"])}
+    return opt

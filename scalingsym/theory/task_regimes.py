@@ -68,8 +68,9 @@ def reduced_losses() -> dict[str, sp.Expr]:
     """The general-teacher loss reduced to each regime (exact in the sums), derived from ``LOSS_GENERAL``.
 
     Keys: ``T_bottleneck`` (``N = oo``, ridgeless), ``N_bottleneck`` (``T = oo``, ridgeless), ``both_N_lt_T``
-    (ridgeless, ``N < T``), ``ridge_dominated`` (first order in ``1/N, 1/T``), ``saturation`` (``rho -> oo``),
-    each in the atoms of :data:`ATOMS`, ``iN = 1/N``, ``iT = 1/T``, ``w_var`` and ``sigma_eps2``.
+    (ridgeless, ``N < T``), ``T_lt_N_first_order`` (ridgeless, ``T < N``: the coefficient of ``1/N`` at
+    ``d1 = T``, added to ``T_bottleneck``), ``ridge_dominated`` (first order in ``1/N, 1/T``), ``saturation``
+    (``rho -> oo``), each in the atoms of :data:`ATOMS`, ``iN = 1/N``, ``iT = 1/T``, ``w_var`` and ``sigma_eps2``.
 
     Examples
     --------
@@ -85,8 +86,11 @@ def reduced_losses() -> dict[str, sp.Expr]:
     out["N_bottleneck"] = sp.factor(sp.simplify(L.subs(_iT, 0).subs(_iN, 1 / S.d1).subs(S.sigma_N2, rhoA)))
     # both finite, N < T: d1 = N (rho = rho_N)
     out["both_N_lt_T"] = sp.factor(sp.simplify(L.subs(_iN, 1 / S.d1).subs(S.sigma_N2, rhoA)))
-    # 1 << d1 << N, T: first order in 1/N, 1/T
+    # both finite, T < N: d1 = T (rho = rho_T); first order in 1/N at fixed d1 (deep in T << N)
     eps = S.epsilon
+    LTN = sp.series(sp.simplify(L.subs(_iT, 1 / S.d1)).subs(_iN, eps * _iN), eps, 0, 2).removeO()
+    out["T_lt_N_first_order"] = sp.factor(LTN.coeff(eps, 1) / _iN)
+    # 1 << d1 << N, T: first order in 1/N, 1/T
     ser = sp.series(L.subs({_iN: eps * _iN, _iT: eps * _iT}), eps, 0, 2).removeO()
     out["ridge_dominated"] = sp.expand(ser.subs(eps, 1))
     out["saturation"] = sp.Symbol("sum_p") * S.w_var / 2  # rho -> oo: the predictor vanishes
@@ -215,6 +219,16 @@ def task_regime_map(spectrum: Any, task: Any = "isotropic", noise: Any = 0) -> d
         {"exponent": out["ridgeless_N"].data["exponent"], "log_power": out["ridgeless_N"].data["log_power"],
          "reduced": red["both_N_lt_T"], "factor": sp.simplify(both.subs(S.sigma_eps2, 0) / rhoA)
          .subs({_iN: 1 / S.n, _iT: 1 / S.m})})
+    # both finite, T < N (deep in T << N): the T-bottleneck law plus (1/N) times a law in T at d1 = T
+    cross = monomial_form(red["T_lt_N_first_order"].subs(S.sigma_eps2, 0).subs(S.w_var, 1).subs(S.d1, S.d1))
+    cross_law = _law_in(_substitute(cross, laws), rho0.subs(S.n, S.T)).subs(S.n, S.T)
+    cross_e = _scale_min(_rho_exponent(cross.subs(S.d1, 1), laws), beta) - 1  # d1 = T contributes T^1
+    out["ridgeless_T_lt_N"] = _mk(
+        "ridgeless, both finite (T << N): first order in T/N", out["ridgeless_T"].expr + cross_law / S.N,
+        (S.T < S.N,),
+        {"exponent": out["ridgeless_T"].data["exponent"], "cross_law": cross_law / S.N, "cross_T_exponent": cross_e,
+         "reduced": red["T_lt_N_first_order"],
+         "note": "L_T(T) + (1/N) c(T), c ~ T^-cross_T_exponent; first order in T/N (the N <= T side: ridgeless_both)"})
     # ridge-dominated: rho ~ s = gamma_bar/(N T); bias (order 0) and the noise term d2/T (order 1)
     rd = red["ridge_dominated"]
     bias0 = monomial_form(rd.subs({_iN: 0, _iT: 0}).subs(S.w_var, 1))

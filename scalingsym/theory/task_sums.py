@@ -144,8 +144,26 @@ def mellin(g: sp.Expr) -> sp.Lambda:
     --------
     >>> mellin(1 / (1 + X))(sp.Rational(1, 2))
     pi
+
+    Where sympy has no transform of ``g`` as a whole (e.g. ``(1 - exp(-x))^2``, which tends to a constant), it is
+    the sum of its terms' continued transforms, a constant term contributing nothing: the regularised Mellin
+    transform, equal to ``M[g]`` inside ``g``'s own strip.
+
+    >>> F = mellin((1 - sp.exp(-X))**2)                  # Gamma(s) (2^-s - 2) on -2 < Re s < 0
+    >>> sp.simplify(sp.limit(F.expr, F.variables[0], -1) - 2 * sp.log(2)) == 0  # int (1 - e^-x)^2/x^2 = 2 log 2
+    True
     """
-    F, _strip, _cond = sp.mellin_transform(g, X, _s)
+    res = sp.mellin_transform(g, X, _s)
+    if isinstance(res, tuple):
+        return sp.Lambda(_s, sp.gammasimp(res[0]))
+    F = sp.Integer(0)
+    for term in sp.Add.make_args(sp.expand(g)):
+        if not term.has(X):
+            continue  # a constant: no contribution to the continued transform
+        part = sp.mellin_transform(term, X, _s, noconds=True)
+        if isinstance(part, sp.MellinTransform):
+            raise ParameterError(f"no Mellin transform of g = {g} (term {term})")
+        F += part
     return sp.Lambda(_s, sp.gammasimp(F))
 
 
