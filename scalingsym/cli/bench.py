@@ -420,20 +420,31 @@ def bench_dynamics() -> dict:
     model = GradientFlowRF.from_exponents(a=2.0, b=1.5, M=math.inf)
     t = np.logspace(-1, 4, 100)
     N, P = 200.0, 400.0
-    with _Timer() as tm:
-        curve = model.loss_curve(t, N=N, P=P)
-    ref = model.loss_curve(t, N=N, P=P, nodes=32)
+    model.loss_curve(t[:2], N=N, P=P)  # warm the spectrum's caches
+    times = []
+    for _ in range(3):
+        with _Timer() as tm:
+            curve = model.loss_curve(t, N=N, P=P)
+        times.append((tm.cpu, tm.wall))
+    cpu, wall = sorted(times)[1]
+    # accuracy: node convergence (20 nodes; past ~24 nodes float64 round-off grows, so more is not better)
+    # and, independently, the static closed form sigma^2/(1 - N/P) at t = 1e8
+    ref = model.loss_curve(t, N=N, P=P, nodes=20)
     err = float(np.max(np.abs(curve.test_loss / ref.test_loss - 1)))
+    late = float(model.loss_curve([1e8], N=N, P=P).test_loss[0])
+    err_late = abs(late / model.loss_late(N, P) - 1)
+    ok = bool(cpu <= 0.5 and max(err, err_late) <= 1e-6)
     return {
         "available": True,
         "setup": f"GradientFlowRF.from_exponents(a=2, b=1.5, M=inf), N={N:g}, P={P:g}, "
-        "t in logspace(-1, 4), 100 points",
-        "cpu_s": tm.cpu,
-        "wall_s": tm.wall,
-        "max_rel_error_vs_32_nodes": err,
-        "target_s": 5.0,
-        "target_error": 1e-4,
-        "ok": bool(tm.cpu <= 5.0 and err <= 1e-4),
+        "t in logspace(-1, 4), 100 points, median of 3",
+        "cpu_s": cpu,
+        "wall_s": wall,
+        "max_rel_error_vs_20_nodes": err,
+        "rel_error_t_1e8_vs_closed_form": err_late,
+        "target_s": 0.5,
+        "target_error": 1e-6,
+        "ok": ok,
     }
 
 
@@ -490,8 +501,8 @@ def run_benchmark(quick: bool = False, seed: int = 0) -> dict:
             "points": 2 * n_ref,
             "cpu_ms_per_point": 1e3 * per,
             "wall_ms_per_point": 1e3 * mp_wall / (2 * n_ref),
-            "target_ms": 50.0,
-            "ok": bool(per <= 0.05),
+            "target_ms": 5.0,
+            "ok": bool(per <= 0.005),
         }
         ceiling = closed_form_ceiling(10**6 if not quick else 10**5)
         for r in a:
@@ -545,7 +556,7 @@ def format_table(res: dict) -> str:
                          f"{peers} | >= every peer | {r['exact_at_or_above_every_peer']}")
     b = res["b_mpmath_50_digits"]
     lines.append(f"b | 50-digit solve, ms/point ({b['points']} pts) | {b['cpu_ms_per_point']:.1f} "
-                 f"(wall {b['wall_ms_per_point']:.1f}) | <= 50 | {b['ok']}")
+                 f"(wall {b['wall_ms_per_point']:.1f}) | <= 5 | {b['ok']}")
     c = res["c_symbolic_exponents"]
     if c.get("available"):
         for key in ("power_law", "new_spectrum"):
@@ -565,8 +576,9 @@ def format_table(res: dict) -> str:
     lines.append(f"d | peak traced memory | {d['peak_memory_MB']:.0f} MB | | ")
     e = res["e_dynamics"]
     if e.get("available"):
-        lines.append(f"e | {e['setup']} | {e['cpu_s']:.2f} s, max rel err {e['max_rel_error_vs_32_nodes']:.1e} | "
-                     f"<= 5 s, <= 1e-4 | {e['ok']}")
+        lines.append(f"e | {e['setup']} | {e['cpu_s']:.2f} s, max rel err {e['max_rel_error_vs_20_nodes']:.1e} "
+                     f"(vs 20 nodes), {e['rel_error_t_1e8_vs_closed_form']:.1e} (t = 1e8 vs closed form) | "
+                     f"<= 0.5 s, <= 1e-6 | {e['ok']}")
     else:
         lines.append("e | dynamics loss curve | not available | | ")
     f = res.get("f_report")

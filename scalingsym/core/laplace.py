@@ -41,7 +41,9 @@ import numpy as np
 
 from .errors import ParameterError
 
-#: default number of nodes per half contour (1-D, 2-D)
+#: default number of nodes per half contour (1-D, 2-D). More nodes are not always better in float64: the
+#: fixed-Talbot weights grow like 10^(0.6 n), so in two variables past ~24 nodes round-off wins (on the
+#: gradient-flow losses 32 nodes are off by ~1e-5 and 40 by ~5e-3, worst at late times).
 NODES_1D = 24
 NODES_2D = 16
 #: scale of the second contour in two variables

@@ -250,43 +250,90 @@ def _newton_bracketed_mp(F, lo, hi, *, increasing: bool, what: str):
     raise ConvergenceError(f"mpmath root solve of {what} did not converge")
 
 
-def _newton_polish_mp(F, x0: float, *, increasing: bool):
-    """Newton in mpmath from a float64 root ``x0`` of a monotone ``F``; None unless it settles.
+#: guard digits of the final mpmath Newton evaluations over the working precision
+_MP_GUARD = 10
 
-    Each step squares the relative error, so from a float64 seed two evaluations reach 50 digits. The
-    last step is accepted without another evaluation when ``step^2 * |F''/F'|`` (curvature estimated
-    from the change of ``F'`` between the last two points) is below the tolerance. Because ``F`` is
-    monotone on the physical branch and every evaluated point was on it, the root found is the
-    physical one.
+
+def _newton_polish_mp(F, x0: float | None, *, increasing: bool):
+    """Newton in ``x = log rho`` from a float64 root ``x0`` of a monotone ``F``; the root ``rho``, or None.
+
+    ``F(rho)`` returns ``(F, dF/dx)``. Each step squares the relative error, so every evaluation is made
+    at about twice the digits the current point already has (plus guard digits), up to the working
+    precision plus :data:`_MP_GUARD`. Every iterate is rounded to the working precision before it is
+    evaluated, and the iteration ends only at an evaluated point whose Newton correction, computed
+    with the guard digits, is at most ``10^-dps`` relative: that point is returned (so the spectral sums
+    at it, which the caller needs next, have just been computed). Because ``F`` is monotone on the
+    physical branch and every evaluated point was on it, the root found is the physical one. None
+    when the iteration does not settle in 12 evaluations (the caller then brackets).
     """
     if x0 is None or not math.isfinite(x0):
         return None
     sign = 1 if increasing else -1
-    x = mpmath.mpf(x0)
-    tol = mpmath.eps * 16 * max(1, abs(x))
+    dps = mpmath.mp.dps
+    full = dps + _MP_GUARD
+    tol = mpmath.mpf(10) ** (-dps)
+    r = mpmath.exp(mpmath.mpf(x0))
+    digits = 13.0  # the float64 seed
     prev = None
-    for it in range(8):
-        if it == 0 and mpmath.mp.dps > 40:
-            # from a float64 seed the first step only needs about 32 correct digits
-            with mpmath.workdps(36):
-                f, df = F(+x)
-            f, df = +f, +df
-        else:
-            f, df = F(x)
-        f, df = sign * f, sign * df
-        if not (mpmath.isfinite(f) and mpmath.isfinite(df) and df > 0):
-            return None
+    for _ in range(12):
+        # intermediate precisions on a lattice of 8 digits (their rho-independent parts are kept per precision)
+        work = full if digits >= dps else min(full, 8 * math.ceil((2 * digits + 8) / 8))
+        with mpmath.workdps(work):
+            f, df = F(r)
+            f, df = sign * f, sign * df
+            if not (mpmath.isfinite(f) and mpmath.isfinite(df) and df > 0):
+                return None
+            step = -f / df
+            if work == full and abs(step) <= tol:
+                return r
+            x = mpmath.log(r)
+            if prev is not None and abs(step) < 1e-6 and x != prev[0]:
+                # second-order correction with F'' from the last two derivatives: the next point then
+                # usually passes the check at once (it is still evaluated and checked)
+                curv = (df - prev[1]) / (x - prev[0])
+                step -= curv * step**2 / (2 * df)
+            prev = (x, df)
+            x = x + step
+        r = +mpmath.exp(x)  # rounded to the working precision: the next point is representable
+        # quadratic convergence: the new point has about twice the digits of the step, as far as the
+        # evaluation's own digits go
+        d_step = float(-mpmath.log10(abs(step))) if step else 2.0 * full
+        digits = max(1.0, min(2.0 * d_step - 2.0, work - 4.0))
+    return None
+
+
+def _scalar_newton(G, lo: float, hi: float, x: float, *, increasing: bool) -> float | None:
+    """Safeguarded scalar Newton (float64) for a monotone ``G(x) -> (value, derivative)`` on ``(lo, hi)``.
+
+    ``value`` is a log-ratio ``log(A/B)`` that may be ``-inf`` (below a singularity): as in
+    :func:`_newton_bracketed`, both the step on ``G`` and the step on ``A/B - 1`` are tried, with a
+    bisection when both leave the bracket. Returns None unless a step below ``1e-13`` is reached.
+    """
+    sgn = 1.0 if increasing else -1.0
+    for _ in range(200):
+        f, df = G(x)
+        f, df = sgn * f, sgn * df
         if f == 0:
             return x
-        step = -f / df
-        if abs(step) <= tol:
-            return x + step
-        if prev is not None and x != prev[0]:
-            curv = abs((df - prev[1]) / (x - prev[0])) / df
-            if abs(step) < 1e-6 and step**2 * (curv + 1) <= tol:
-                return x + step
-        prev = (x, df)
-        x = x + step
+        if f < 0:
+            lo = x
+        else:
+            hi = x
+        cand = []
+        if math.isfinite(f) and math.isfinite(df) and df > 0:
+            s_log, s_ratio = -f / df, math.expm1(-f) / df if f > -700 else math.inf
+            cand = [s_ratio, s_log] if f < 0 else [s_log, s_ratio]
+        for st in cand:
+            xn = x + st
+            if math.isfinite(xn) and lo < xn < hi:
+                if abs(st) <= 1e-13:
+                    return xn
+                break
+        else:
+            xn = 0.5 * (lo + hi)
+            if hi - lo <= 1e-13:
+                return xn
+        x = xn
     return None
 
 
@@ -311,6 +358,20 @@ def _seed_spectrum(spec: Spectrum) -> Spectrum:
     return fast
 
 
+_SEED_TRACE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _seed_trace(spec: Spectrum) -> float:
+    """``float(spec.trace())``, kept per spectrum (the float64 seeds' brackets need it at every call)."""
+    try:
+        tr = _SEED_TRACE.get(spec)
+        if tr is None:
+            tr = _SEED_TRACE[spec] = float(spec.trace())
+    except TypeError:  # pragma: no cover - a spectrum without weak references
+        return float(spec.trace())
+    return tr
+
+
 def _float_seed(fn, *args) -> float | None:
     """``log`` of a float64 solve, or None where float64 cannot give one."""
     try:
@@ -321,24 +382,106 @@ def _float_seed(fn, *args) -> float | None:
     return math.log(r) if r > 0 and math.isfinite(r) else None
 
 
+def _clenshaw(c: list, t: float) -> float:
+    b1 = b2 = 0.0
+    t2 = 2.0 * t
+    for k in range(len(c) - 1, 0, -1):
+        b1, b2 = c[k] + t2 * b1 - b2, b1
+    return c[0] + t * b1 - b2
+
+
+def _fast_log_sums(fast: Spectrum, r: float) -> tuple[float, float]:
+    """``(log d1, log e1)`` at one ``rho`` in float64 from the seed spectrum.
+
+    For an interpolated spectrum the Chebyshev panel is evaluated in plain Python (what
+    ``InterpolatedSpectrum.log_sums`` does for arrays, without its per-call array overhead).
+    """
+    if hasattr(fast, "log_sums"):
+        x = math.log(r)
+        try:
+            fast._ensure(x, x)
+            C1, C2, i0, h = fast._C1, fast._C2, fast._i0, fast.h
+        except AttributeError:  # pragma: no cover - another interpolated representation
+            l1, l2 = fast.log_sums(np.array([r]))
+            return float(l1[0]), float(l2[0])
+        u = x / h
+        cell = math.floor(u)
+        col = min(max(cell - i0, 0), C1.shape[1] - 1)
+        t = 2.0 * (u - cell) - 1.0
+        return _clenshaw(C1[:, col].tolist(), t), _clenshaw(C2[:, col].tolist(), t)
+    d1 = float(fast.sums(np.array([r]), 1, 1)[0])
+    e1 = r * float(fast.sums(np.array([r]), 1, 2)[0])
+    return math.log(d1), math.log(e1)
+
+
+def _seed_ridgeless(spec: Spectrum, n: float) -> float | None:
+    """``log rho_0`` with ``d1(rho_0) = n`` in float64 (a scalar Newton on the seed spectrum), or None."""
+    fast = _seed_spectrum(spec)
+    try:
+        with np.errstate(all="ignore"):
+            hi = math.log(2.0 * _seed_trace(spec) / n)
+
+            def G(x):
+                l1, l2 = _fast_log_sums(fast, math.exp(x))
+                return l1 - math.log(n), -math.exp(l2 - l1)
+
+            lo = hi
+            for _ in range(400):  # d1 > n below the root: step down by factors of 10 (panels stay near the root)
+                lo -= math.log(10.0)
+                if G(lo)[0] > 0 or lo < -690:
+                    break
+            x = _scalar_newton(G, lo, hi, lo + 0.5 * math.log(10.0), increasing=False)
+    except (ParameterError, ConvergenceError, OverflowError, ValueError, ZeroDivisionError):
+        x = None
+    return x if x is not None else _float_seed(lambda v: ridgeless_rho(_seed_spectrum(spec), v), n)
+
+
+def _seed_ridge(spec: Spectrum, s: float, N: float, T: float) -> float | None:
+    """``log rho`` of the float64 solve of the self-consistent equation (scalar Newton on the seed spectrum)."""
+    fast = _seed_spectrum(spec)
+    n = min(N, T)
+    try:
+        with np.errstate(all="ignore"):
+            ls = math.log(s)
+
+            def F(x):
+                l1, l2 = _fast_log_sums(fast, math.exp(x))
+                d1, e1 = math.exp(l1), math.exp(l2)
+                aN = 1.0 - d1 / N if math.isfinite(N) else 1.0
+                aT = 1.0 - d1 / T if math.isfinite(T) else 1.0
+                if aN <= 0 or aT <= 0:
+                    return -math.inf, math.inf
+                df = 1.0 + (e1 / (N - d1) if math.isfinite(N) else 0.0) + (e1 / (T - d1) if math.isfinite(T) else 0.0)
+                return x + math.log(aN * aT) - ls, df
+
+            hi = math.log(max(4.0 * s, 2.0 * _seed_trace(spec) / n) * 1.0001)
+            # the root is above both s and the ridgeless root (d1 < n there)
+            x0 = _seed_ridgeless(spec, n) if n < _positive_count(spec) else None
+            lo = max(ls, x0) if x0 is not None else ls
+            x = _scalar_newton(F, lo, hi, hi, increasing=True)
+    except (ParameterError, ConvergenceError, OverflowError, ValueError, ZeroDivisionError):
+        x = None
+    return x if x is not None else _float_seed(lambda *a: solve_rho(_seed_spectrum(spec), *a), s, N, T)
+
+
 def ridgeless_rho_mp(spec: Spectrum, n: Any):
     """:func:`ridgeless_rho` at the working mpmath precision (scalar).
 
-    Seeded with the float64 root (two or three Newton steps); falls back to the bracketed solve.
+    Seeded with the float64 root, then Newton with a verified last step (:func:`_newton_polish_mp`);
+    falls back to the bracketed solve.
     """
     n = mpmath.mpf(n)
     if n >= _positive_count(spec):
         return mpmath.mpf(0)
 
-    def G0(x):
-        r = mpmath.exp(x)
+    def G0(r):
         d1 = spec.sums_mp(r, 1, 1)
         e1 = r * spec.sums_mp(r, 1, 2)
         return mpmath.log(d1 / n), -e1 / d1
 
-    x = _newton_polish_mp(G0, _float_seed(lambda v: ridgeless_rho(_seed_spectrum(spec), v), n), increasing=False)
-    if x is not None:
-        return mpmath.exp(x)
+    r = _newton_polish_mp(G0, _seed_ridgeless(spec, float(n)), increasing=False)
+    if r is not None:
+        return r
     hi = mpmath.log(2 * spec.trace_mp() / n)
     lo = hi
     for _ in range(400):  # steps of 10^-4 with the mpmath sums: nothing of size n or M is materialised
@@ -347,18 +490,15 @@ def ridgeless_rho_mp(spec: Spectrum, n: Any):
             break
     else:
         raise ConvergenceError(f"no bracket for d1(rho) = n = {mpmath.nstr(n, 6)} for {spec.describe()}")
-
-    def G(x):
-        r = mpmath.exp(x)
-        d1 = spec.sums_mp(r, 1, 1)
-        e1 = r * spec.sums_mp(r, 1, 2)
-        return mpmath.log(d1 / n), -e1 / d1
-
-    return mpmath.exp(_newton_bracketed_mp(G, lo, hi, increasing=False, what="d1(rho) = n"))
+    return mpmath.exp(_newton_bracketed_mp(lambda x: G0(mpmath.exp(x)), lo, hi, increasing=False, what="d1(rho) = n"))
 
 
 def solve_rho_mp(spec: Spectrum, s: Any, N: Any, T: Any):
-    """:func:`solve_rho` for one point at the working mpmath precision."""
+    """:func:`solve_rho` for one point at the working mpmath precision.
+
+    Seeded with the float64 root, then Newton with a verified last step (:func:`_newton_polish_mp`);
+    falls back to the bracketed solve.
+    """
     s, N, T = (mpmath.mpf(v) for v in (s, N, T))
     n = min(N, T)
     if mpmath.isinf(n):
@@ -366,9 +506,8 @@ def solve_rho_mp(spec: Spectrum, s: Any, N: Any, T: Any):
     if s == 0:
         return ridgeless_rho_mp(spec, n)
 
-    def F(x):
+    def F(r):
         """log of the left side of (B1a) minus log s, and its derivative in x = log rho."""
-        r = mpmath.exp(x)
         d1 = spec.sums_mp(r, 1, 1)
         e1 = r * spec.sums_mp(r, 1, 2)
         aN = 1 - d1 / N if mpmath.isfinite(N) else mpmath.mpf(1)
@@ -376,15 +515,19 @@ def solve_rho_mp(spec: Spectrum, s: Any, N: Any, T: Any):
         if aN <= 0 or aT <= 0:
             return -mpmath.inf, mpmath.inf
         df = 1 + (e1 / (N - d1) if mpmath.isfinite(N) else 0) + (e1 / (T - d1) if mpmath.isfinite(T) else 0)
-        return x + mpmath.log(aN * aT) - mpmath.log(s), df
+        return mpmath.log(r) + mpmath.log(aN * aT) - mpmath.log(s), df
 
-    x = _newton_polish_mp(F, _float_seed(lambda *a: solve_rho(_seed_spectrum(spec), *a), s, N, T), increasing=True)
-    if x is not None:
-        return mpmath.exp(x)
+    seed = None
+    if float(s) > 0:
+        seed = _seed_ridge(spec, float(s), float(N), float(T))
+    r = _newton_polish_mp(F, seed, increasing=True)
+    if r is not None:
+        return r
     r0 = ridgeless_rho_mp(spec, n)
     lo = mpmath.log(max(r0, s))
     hi = mpmath.log(max(4 * s, 2 * spec.trace_mp() / n) * mpmath.mpf("1.0001"))
-    return mpmath.exp(_newton_bracketed_mp(F, lo, hi, increasing=True, what="the self-consistent equation"))
+    return mpmath.exp(_newton_bracketed_mp(lambda x: F(mpmath.exp(x)), lo, hi, increasing=True,
+                                           what="the self-consistent equation"))
 
 
 def check_regulariser(s: Any) -> None:

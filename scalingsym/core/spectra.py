@@ -29,6 +29,7 @@ True
 
 from __future__ import annotations
 
+import decimal
 import math
 from abc import ABC, abstractmethod
 from functools import cached_property, lru_cache
@@ -374,6 +375,242 @@ def _em_order(dps: int, dist: float) -> int:
     raise ParameterError("Euler-Maclaurin head too short for this precision")  # pragma: no cover
 
 
+# ----- fast Euler-Maclaurin evaluation (decimal arithmetic) ----------------------------------------
+#: guard digits of the decimal arithmetic over the working mpmath precision
+_DEC_GUARD = 16
+#: largest relative cancellation (in digits) accepted in the incomplete beta combination
+_DEC_CANCEL = 6
+
+
+def _mpf_to_dec(x) -> decimal.Decimal:
+    """An mpmath number as a ``Decimal``, correctly rounded at the current decimal context."""
+    sign, man, exp, _ = mpmath.mpf(x)._mpf_
+    if sign:
+        man = -man
+    if exp >= 0:
+        return +decimal.Decimal(man << exp)
+    return decimal.Decimal(man) / decimal.Decimal(1 << -exp)
+
+
+def _dec_to_mpf(d: decimal.Decimal):
+    """A ``Decimal`` as an mpmath number at the working precision (correctly rounded)."""
+    return mpmath.mpf(str(d))
+
+
+def _dec_context(prec_bits: int) -> decimal.Context:
+    digits = int(math.ceil(prec_bits * math.log10(2))) + _DEC_GUARD
+    return decimal.Context(prec=digits, rounding=decimal.ROUND_HALF_EVEN, Emin=-(10**8), Emax=10**8,
+                           traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow])
+
+
+def _dec_beta_series(avals: list, b, x, eps) -> list:
+    """``sum_n (1-b)_n / n! x^n / (a + n)`` for each ``a`` in ``avals`` (``0 <= x <= 1/2``, ``a, b > 0``).
+
+    Past ``n > b`` the coefficients shrink by at least ``x <= 1/2`` per term and ``1/(a+n)`` decreases, so
+    the tail after a term is below that term; the sum stops once every term is below ``eps`` relative.
+    """
+    one = decimal.Decimal(1)
+    sums = [one / a for a in avals]
+    if x == 0:
+        return sums
+    coef = one
+    n = 0
+    while True:
+        n += 1
+        coef = coef * (n - b) / n * x
+        done = n > b + 1
+        for i, a in enumerate(avals):
+            t = coef / (a + n)
+            sums[i] += t
+            if abs(t) > eps * abs(sums[i]):
+                done = False
+        if done:
+            return sums
+        if n > 100000:  # pragma: no cover - x <= 1/2 converges geometrically
+            raise ParameterError("incomplete beta series did not converge")
+
+
+class _EMPlan:
+    """The ``rho``-independent parts of the Euler-Maclaurin evaluation of a power law's sums.
+
+    Built once per spectrum, precision, ``p``, teacher exponent ``nu`` and set of ``q`` (same head
+    length ``K`` and number of corrections as :meth:`PowerLaw._sums_mp_em`). The derivative
+    corrections are linear in the Taylor coefficients ``P_l`` of ``(rho + lambda(K + h))^-q``, so their
+    weights (Bernoulli numbers times the Taylor coefficients of the numerator) are folded into one
+    vector ``G`` per end point, and a new ``rho`` costs the head, one series reciprocal (and its
+    powers) per end point, and the incomplete beta series of the tail integral, all in ``decimal``
+    arithmetic with :data:`_DEC_GUARD` guard digits.
+    """
+
+    def __init__(self, spec: PowerLaw, p: int, qs: tuple[int, ...], nu: float) -> None:
+        dps = mpmath.mp.dps
+        self.prec = mpmath.mp.prec
+        self.ctx = _dec_context(self.prec)
+        self.p, self.qs, self.nu = p, qs, nu
+        beta_f = 1.0 + spec.alpha
+        shrink = 1.0 if beta_f <= 1 else min(1.0, math.sin(math.pi / beta_f))
+        m_ = max(30, (dps + 8) // 2)
+        K = math.exp(((dps + 8) * math.log(10.0) + math.lgamma(m_ + 1)) / m_) / (2 * math.pi * shrink)
+        K = max(16, math.ceil(K))
+        n = _em_order(dps, K * shrink)
+        Mi = int(spec.M) if spec.finite else None
+        if Mi is not None and Mi <= K + 2 * n:
+            K = Mi + 1
+        nh = K - 1 if Mi is None else min(K - 1, Mi)
+        self.K, self.n, self.Mi, self.nh = K, n, Mi, nh
+        self.head_only = Mi is not None and K > Mi
+        with mpmath.workprec(self.prec + 64), decimal.localcontext(self.ctx):
+            c = mpmath.mpf(spec.lambda_plus)
+            beta = 1 + mpmath.mpf(spec.alpha)
+            nu_ = mpmath.mpf(nu)
+            self.eps = decimal.Decimal(2) ** (-self.prec) / 16
+            lam = [c * mpmath.mpf(k) ** (-beta) for k in range(1, nh + 1)]
+            self.lam = [_mpf_to_dec(v) for v in lam]
+            self.num = [_mpf_to_dec((mpmath.mpf(k) ** (-nu_) if nu else 1) * v**p)
+                        for k, v in zip(range(1, nh + 1), lam)]
+            if self.head_only:
+                return
+            self.c, self.beta = _mpf_to_dec(c), _mpf_to_dec(beta)
+            self.A = {q: q - p + (1 - nu_) / beta for q in qs}
+            self.b = p - (1 - nu_) / beta
+            self.ok = self.b > 0 and all(a > 0 for a in self.A.values())
+            if not self.ok:
+                return
+            self.Ad = {q: _mpf_to_dec(a) for q, a in self.A.items()}
+            self.bd = _mpf_to_dec(self.b)
+            self.Bc = {q: _mpf_to_dec(mpmath.beta(a, self.b)) for q, a in self.A.items()}
+            self.pref = {q: _mpf_to_dec(c ** (p - q) / beta) for q in qs}
+            J = n // 2 - 1
+            self.ends = []
+            for k, m, sign in ((K, n, -1),) + (() if Mi is None else ((Mi, min(n, _em_order(dps, Mi * shrink)), 1),)):
+                kk = mpmath.mpf(k)
+                lam_k = c * kk ** (-beta)
+                E = [lam_k * v for v in _binom_series(-beta, kk, m)]
+                num = _binom_series(-p * beta - nu_, kk, m)
+                scale = lam_k**p * (kk ** (-nu_) if nu else 1)
+                G = [mpmath.mpf(0)] * m
+                G[0] = num[0] / 2
+                last = [mpmath.mpf(0)] * m
+                for j in range(1, J + 1):
+                    o = 2 * j - 1
+                    if o >= m:
+                        break
+                    w = _BERN_EM(j)
+                    for i in range(o + 1):
+                        G[o - i] += sign * w * num[i]
+                    if j == J:
+                        last = [sign * w * num[o - i] if o - i >= 0 else mpmath.mpf(0) for i in range(m)]
+                self.ends.append({
+                    "E": [_mpf_to_dec(v) for v in E], "G": [_mpf_to_dec(v) for v in G],
+                    "last": [_mpf_to_dec(v) for v in last], "scale": _mpf_to_dec(scale), "m": m,
+                    "kb": _mpf_to_dec(kk**beta / c),
+                })
+
+    def evaluate(self, rho) -> dict[int, Any] | None:
+        """``{q: S_{p,q}(rho)}`` as mpmath numbers, or None where this representation does not apply."""
+        qs = self.qs
+        qmax = max(qs)
+        with decimal.localcontext(self.ctx):
+            R = _mpf_to_dec(rho)
+            one = decimal.Decimal(1)
+            zero = decimal.Decimal(0)
+            head = dict.fromkeys(qs, zero)
+            if qs == (1, 2):
+                s1 = s2 = zero
+                for L, W in zip(self.lam, self.num):
+                    inv = one / (L + R)
+                    t = W * inv
+                    s1 += t
+                    s2 += t * inv
+                head = {1: s1, 2: s2}
+            else:
+                for L, W in zip(self.lam, self.num):
+                    inv = one / (L + R)
+                    for q in qs:
+                        head[q] += W * inv**q
+            if self.head_only:
+                return {q: _dec_to_mpf(v) for q, v in head.items()}
+            if not self.ok:
+                return None
+            total = dict(head)
+            last = dict.fromkeys(qs, zero)
+            for end in self.ends:
+                E, m = end["E"], end["m"]
+                inv0 = one / (R + E[0])
+                P = [inv0]
+                for j in range(1, m):
+                    P.append(-inv0 * sum(map(decimal.Decimal.__mul__, E[1 : j + 1], P[j - 1 :: -1])))
+                Pq = {1: P}
+                for q in range(2, qmax + 1):
+                    prev = Pq[q - 1]
+                    Pq[q] = [sum(map(decimal.Decimal.__mul__, prev[: j + 1], P[j::-1])) for j in range(m)]
+                sc = end["scale"]
+                for q in qs:
+                    total[q] += sc * sum(map(decimal.Decimal.__mul__, Pq[q], end["G"]))
+                    last[q] += sc * sum(map(decimal.Decimal.__mul__, Pq[q], end["last"]))
+            integ = self._integrals(R)
+            if integ is None:
+                return None
+            out = {}
+            eps_mp = 16 * decimal.Decimal(2) ** (-self.prec)
+            for q in qs:
+                total[q] += integ[q]
+                if abs(last[q]) > eps_mp * abs(total[q]):  # pragma: no cover - guarded by _em_order
+                    return None
+                out[q] = _dec_to_mpf(total[q])
+            return out
+
+    def _integrals(self, R) -> dict[int, Any] | None:
+        """``int_K^M k^-nu lambda^p / (lambda + rho)^q dk`` for each ``q`` (incomplete beta functions)."""
+        one = decimal.Decimal(1)
+        c, qs, A, b, eps = self.c, self.qs, self.Ad, self.bd, self.eps
+        tK = R * self.ends[0]["kb"]
+        ua = one / (one + tK)
+        va = tK * ua
+        if self.Mi is None:
+            vb, ub = one, decimal.Decimal(0)
+        else:
+            tM = R * self.ends[1]["kb"]
+            ub = one / (one + tM)
+            vb = tM * ub
+
+        def pw(x, e):  # x^e for decimals x > 0 and an mpmath exponent e
+            return _mpf_to_dec(mpmath.power(_dec_to_mpf(x), e))
+
+        with mpmath.workprec(self.prec + 64):
+            cr = {q: pw(c / R, self.A[q]) for q in qs}
+
+            def lower(x):  # I(a, b; 0, x) for each q, x <= 1/2
+                if x == 0:
+                    return dict.fromkeys(qs, decimal.Decimal(0))
+                S = _dec_beta_series([A[q] for q in qs], b, x, eps)
+                return {q: pw(x, self.A[q]) * s for q, s in zip(qs, S)}
+
+            def upper(u):  # I(a, b; 1 - u, 1) = I(b, a; 0, u) for each q, u <= 1/2
+                if u == 0:
+                    return dict.fromkeys(qs, decimal.Decimal(0))
+                xb = pw(u, self.b)
+                return {q: xb * _dec_beta_series([b], A[q], u, eps)[0] for q in qs}
+
+            half = decimal.Decimal("0.5")
+            if va <= half and vb <= half:
+                hi, lo = lower(vb), lower(va)
+                parts = {q: (hi[q], -lo[q]) for q in qs}
+            elif va <= half:
+                lo, up = lower(va), upper(ub)
+                parts = {q: (self.Bc[q], -lo[q], -up[q]) for q in qs}
+            else:
+                hi, lo = upper(ua), upper(ub)
+                parts = {q: (hi[q], -lo[q]) for q in qs}
+        out = {}
+        tiny = decimal.Decimal(10) ** (-_DEC_CANCEL)
+        for q in qs:
+            val = sum(parts[q])
+            if abs(val) <= tiny * max(abs(v) for v in parts[q]):
+                return None  # too much cancellation for the guard digits: the caller uses mpmath's betainc
+            out[q] = self.pref[q] * cr[q] * val
+        return out
+
 # -------------------------------------------------------------------------------------------------
 #: the smallest exponent of an infinite power law: the sums grow like 1/alpha and their float64 and mpmath
 #: representations lose about log10(1/alpha) digits, so below it the spectrum is refused (use a finite M)
@@ -440,14 +677,26 @@ class PowerLaw(Spectrum):
         if np.any(np.isinf(K)) or np.max(K) > 5e7:
             raise ParameterError(f"|rho| is too small for a float64 evaluation of this spectrum; rho = {rho}")
         out = np.zeros(rho.size, dtype=np.complex128)
-        kmax = int(K.max())
-        chunk = max(1, _BLOCK // max(rho.size, 1))
-        for k0 in range(1, kmax + 1, chunk):
+        # heads in order of length: each block of modes only touches the points whose head reaches it
+        order = np.argsort(K, kind="stable")
+        Ks = K[order]
+        rs = rho[order]
+        acc = np.zeros(rho.size, dtype=np.complex128)
+        k0, kmax = 1, int(Ks[-1])
+        while k0 <= kmax:
+            first = int(np.searchsorted(Ks, k0, side="left"))  # rows [first:] have K >= k0
+            n = rho.size - first
+            chunk = max(64, _BLOCK // max(n, 1))
             k = np.arange(k0, min(k0 + chunk, kmax + 1), dtype=np.float64)
             lam = self.lambda_plus * k ** (-self.beta)
             wl = task.weights_np(k) * lam**p
-            term = wl / (lam + rho[:, None]) ** q if q else np.broadcast_to(wl, (rho.size, k.size))
-            out += np.where(k[None, :] <= K[:, None], term, 0.0).sum(axis=1)
+            rr = rs[first:]
+            term = wl / (lam + rr[:, None]) ** q if q else np.broadcast_to(wl, (n, k.size))
+            if Ks[first] < k[-1]:  # some of these heads end inside the block
+                term = np.where(k[None, :] <= Ks[first:, None], term, 0.0)
+            acc[first:] += term.sum(axis=1)
+            k0 = int(k[-1]) + 1
+        out[order] = acc
         tail = K < self.M
         if np.any(tail):
             r, Kt = rho[tail], K[tail]
@@ -529,10 +778,41 @@ class PowerLaw(Spectrum):
         if rho == 0 and q > 0 and not self.finite:
             raise ParameterError("rho must be > 0 for an infinite spectrum")
         if q > 0 and rho > 0:
-            out = self._sums_mp_em(rho, p, q, task.nu)
+            out = self._sums_mp_fast(rho, p, q, task.nu)
+            if out is None:
+                out = self._sums_mp_em(rho, p, q, task.nu)
             if out is not None:
                 return out
         return self._sums_mp_zeta(rho, p, q, task)
+
+    def _sums_mp_fast(self, rho, p: int, q: int, nu: float):
+        """The sum at ``rho > 0, q > 0`` by the :class:`_EMPlan` of this spectrum (None where it does not apply).
+
+        The solvers ask for ``(1, 1)`` and ``(1, 2)`` at the same ``rho`` in turn, so both come from one
+        evaluation; the values of the last ``rho`` are kept, and a request at a lower precision than the
+        one they were computed at gets them rounded (they are at least as accurate).
+        """
+        nuf = float(nu)
+        prec = mpmath.mp.prec
+        last = getattr(self, "_em_last", None)
+        if last is not None and last[0] >= prec and last[1] == (rho, p, nuf, self.alpha, self.lambda_plus) \
+                and q in last[2]:
+            return +last[2][q]
+        qs = (1, 2) if q <= 2 else (q,)
+        key = (prec, p, nuf, qs, self.alpha, self.lambda_plus)
+        plans = getattr(self, "_em_plans", None)
+        if plans is None:
+            plans = self._em_plans = {}
+        plan = plans.get(key)
+        if plan is None:
+            if len(plans) > 16:
+                plans.clear()
+            plan = plans[key] = _EMPlan(self, p, qs, nuf)
+        vals = plan.evaluate(mpmath.mpf(rho))
+        if vals is None:
+            return None
+        self._em_last = (prec, (rho, p, nuf, self.alpha, self.lambda_plus), vals)
+        return vals[q]
 
     def _em_head(self) -> list:
         """``lambda_k``, ``k = 1..`` as mpmath numbers at the working precision (cached per precision)."""
@@ -883,6 +1163,21 @@ class ExprSpectrum(Spectrum):
             raise ParameterError("an array task needs a finite spectrum")
         if rho == 0 and q > 0:
             raise ParameterError("rho must be > 0 for an infinite spectrum")
+        # the last few values: a root solve evaluates the same rho again (its check and the loss at the root);
+        # a value computed at a precision at least the current one is reused, rounded to it
+        cache = self.__dict__.setdefault("_mp_recent", {})
+        key = (mpmath.mpf(rho), int(p), int(q), float(task.nu))
+        hit = cache.get(key)
+        if hit is not None and hit[0] >= mpmath.mp.prec:
+            return +hit[1]
+        val = self._sums_mp_quad(rho, p, q, task)
+        if len(cache) >= 16:
+            cache.pop(next(iter(cache)))
+        cache[key] = (mpmath.mp.prec, val)
+        return val
+
+    def _sums_mp_quad(self, rho, p: int, q: int, task: Task):
+        """Exact head, Euler-Maclaurin corrections at ``K`` and the tail integral by ``mpmath.quad``."""
         nu = mpmath.mpf(task.nu)
 
         def f(x):

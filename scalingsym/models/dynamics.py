@@ -58,7 +58,7 @@ import sympy as sp
 
 from ..core import symbols as S
 from ..core.errors import ParameterError, check_noise
-from ..core.laplace import NODES_1D, NODES_2D, SCALE_2D, combine_2d, invert_laplace, talbot_contour
+from ..core.laplace import NODES_1D, SCALE_2D, combine_2d, invert_laplace, talbot_contour
 from ..core.resolvent import ridgeless_rho, self_consistent_equation, solve_rho, solve_rho_complex
 from ..core.result import Result
 from ..core.spectra import PowerLaw, Spectrum
@@ -122,6 +122,12 @@ LOSS_P_INF = Result(
     exact=True,
     convention="rho solves s = rho (1 - d_1/N); L(t) = inverse transform at tau = 2t",
 )
+
+
+#: Talbot nodes per half contour of the two-point function: its transforms converge fast, and 12 nodes agree
+#: with 16-20 to ~5e-8 up to t = 1e4 and ~3e-6 at t ~ 1e7 (measured over (a, b) = (2, 1.5), (3.5, 1.5), (1.5, 2.5),
+#: (4, 1.2) with N, P from 10 to 1e4), at 3/4 of the cost of the generic 16
+NODES_TWO_POINT = 12
 
 
 @dataclass
@@ -277,7 +283,7 @@ class GradientFlowRF:
         N, P : float
             Model size and number of training points (``inf`` allowed).
         nodes : int, optional
-            Fixed-Talbot nodes per half contour (default 24 for ``P = inf``, 16 for finite ``P``).
+            Fixed-Talbot nodes per half contour (default 24 for ``P = inf``, 12 for finite ``P``).
         noise : float
             Variance ``sigma_eps^2 >= 0`` of independent label noise on the training labels.
         test_noise : bool
@@ -314,7 +320,7 @@ class GradientFlowRF:
                 te = self._loss_p_inf(tt[pos], N, nodes or NODES_1D)
                 tr = te + var
             else:
-                te, tr = self._loss_two_point(tt[pos], N, P, nodes or NODES_2D, var)
+                te, tr = self._loss_two_point(tt[pos], N, P, nodes or NODES_TWO_POINT, var)
             test[pos], train[pos] = te, tr
         if test_noise:
             test = test + var

@@ -72,7 +72,7 @@ from ..core.spectra import Spectrum
 from ..core.tasks import Task
 from .dynamics import GradientFlowRF
 
-__all__ = ["OnlineSGD", "SGDCurve", "check_batch", "check_lr", "schedule_loss_curve"]
+__all__ = ["OnlineSGD", "SGDCurve", "check_batch", "check_lr", "schedule_loss_curve", "multipass_loss_curve"]
 
 _TALBOT_NODES = 24
 _TALBOT_MIN_STEP = 10  # fixed Talbot with 24 nodes stays in |Im p| < pi for r > 9.2
@@ -315,6 +315,48 @@ class OnlineSGD:
             G = self.transform_log(p, N, B, eta)
             out[big] = np.real(np.sum(w * G, axis=1))
         return SGDCurve(rr, eta * rr, out, N, B, eta, norm)
+
+
+def multipass_loss_curve(model: OnlineSGD, steps: Any, N: Any, P: Any, B: Any, lr: Any) -> SGDCurve:
+    """Multi-pass SGD on ``P`` fixed samples (data reuse): a stated approximation, not a closed equation.
+
+    ``L(r) ~ L_GF(t; N, P) + [L_SGD(r; N, B, lr) - L_GF(t; N, P = inf)]`` at ``t = lr r``: the gradient-flow
+    deterministic equivalent on ``P`` samples (:meth:`GradientFlowRF.loss_curve`) plus the SGD-noise excess of
+    one-pass SGD (:meth:`OnlineSGD.loss_curve`) over its own gradient-flow limit. It is exact in both limits
+    where a deterministic equivalent closes: ``P = inf`` (one-pass SGD) and ``lr -> 0`` at fixed ``t`` (gradient
+    flow on ``P`` samples, the excess is ``O(lr)``). In between it treats the SGD noise as that of fresh data;
+    with reuse the noise is driven by the *training* loss, which falls below the test loss, so the excess is
+    overestimated where the model nears interpolation (``P`` close to ``N``). Measured against
+    :func:`~scalingsym.simulate.sgd.simulate_multipass_sgd` (``a = 2, b = 1.5, M = 512``, 16 seeds,
+    ``r = 10..1e4``): relative error <= 6 % at ``(N, P, B, lr) = (128, 512, 8, 0.5)``, ``(256, 128, 8, 0.5)``,
+    ``(128, 2048, 16, 1.0)``; up to 12 % at ``(128, 256, 32, 1.5)``; up to 43 % at ``(128, 256, 4, 1.0)``
+    (``lr`` at 0.83 of the stability edge). The gradient-flow term alone is off by 6-67 % on the same runs.
+
+    Examples
+    --------
+    >>> from scalingsym.core.spectra import PowerLaw
+    >>> from scalingsym.core.tasks import Task
+    >>> sgd = OnlineSGD(PowerLaw(alpha=0.5, M=200), Task.power(0.5))
+    >>> a = multipass_loss_curve(sgd, [100], N=64, P=math.inf, B=8, lr=0.5).test_loss
+    >>> bool(a[0] == sgd.loss_curve([100], N=64, B=8, lr=0.5).test_loss[0])
+    True
+    """
+    try:
+        Pf = float(P)
+    except (TypeError, ValueError):
+        raise ParameterError(f"P (training samples) must be a number > 0 or inf; got {P!r}") from None
+    if not Pf > 0:
+        raise ParameterError(f"P (training samples) must be a number > 0 or inf; got {P!r}")
+    Bi = check_batch(B)
+    if Bi > Pf:
+        raise ParameterError(f"B (batch size) must be <= P (training samples); got B={Bi}, P={Pf:g}")
+    one = model.loss_curve(steps, N, Bi, lr)
+    if math.isinf(Pf):
+        return one
+    gf = GradientFlowRF(model.spectrum, model.task)
+    finite = gf.loss_curve(one.t, N, Pf).test_loss
+    flow = gf.loss_curve(one.t, N, math.inf).test_loss
+    return SGDCurve(one.steps, one.t, finite + one.test_loss - flow, one.N, one.B, one.lr, one.kernel_norm)
 
 
 def _schedule_rates(lr: Any, total: int) -> np.ndarray:

@@ -12,7 +12,13 @@ and in notebooks) and a dict with the plotted numbers. Conventions are the canon
   ``gamma_bar ~ m Delta(n)`` and ``gamma_bar ~ lambda_plus A^(1+alpha) N T`` (static_rf_ridge.md B5);
 * :func:`bap_loss_curves`: test and train loss against time (Bordelon-Atanasov-Pehlevan);
 * :func:`compute_frontier`: the compute-optimal loss: static model at ``C = N T`` with the optimal ridge
-  (equiparameterisation), and the BAP frontier at ``C = N t`` when the dynamics model is available.
+  (equiparameterisation), and the BAP frontier at ``C = N t`` when the dynamics model is available;
+* :func:`sgd_curves`: one-pass SGD loss against steps, for several batch sizes ``B`` at fixed ``N`` and several
+  ``N`` at fixed ``B`` (deterministic equivalent of :class:`scalingsym.models.sgd.OnlineSGD`, simulation points);
+* :func:`ensemble_curves`: gradient-flow test loss of an ensemble of ``E`` random-feature models
+  (:func:`scalingsym.models.ensemble.dynamics_ensemble`, simulation points);
+* :func:`phase_diagram`: the compute-optimal exponent ``xi`` (``d* ~ f^xi``) of one-pass SGD in the PLRF
+  ``(alpha, beta)`` plane, cell by cell from :func:`scalingsym.theory.sgd_phases.sgd_phase`, with the phases.
 
 Examples
 --------
@@ -42,11 +48,15 @@ from ..simulate.ridge import simulate_ridge
 __all__ = [
     "bap_loss_curves",
     "compute_frontier",
+    "ensemble_curves",
     "loss_vs_N",
     "optimal_ridge_loss",
     "optimal_ridge_losses",
+    "phase_diagram",
+    "phase_grid",
     "regime_map",
     "save_figure",
+    "sgd_curves",
 ]
 
 LOSS_LABEL = r"test loss $\hat{\mathcal{L}}=\frac{1}{2}\mathbb{E}(z-y)^2$ (per output, $\sigma_w^2=1$)"
@@ -385,3 +395,333 @@ def compute_frontier(
                        "N_opt": Nn[np.nanargmin(table, axis=0)]}
     fig.tight_layout()
     return fig, data
+
+
+# ----------------------------------------------------------------------------- one-pass SGD -----
+def _log_steps(top: int, count: int) -> np.ndarray:
+    """About ``count`` log-spaced distinct integers from 1 to ``top``."""
+    return np.unique(np.geomspace(1, top, count).round()).astype(np.int64)
+
+
+def sgd_curves(
+    a: float = 2.0,
+    b: float = 1.5,
+    M: float = 500,
+    N: float = 256,
+    Bs: Sequence[int] = (1, 4, 32),
+    B: int = 32,
+    Ns: Sequence[float] = (64, 128, 256),
+    lr: float | None = None,
+    steps: Sequence[int] | None = None,
+    max_steps: int = 1000,
+    *,
+    simulate: bool = True,
+    sim_steps: Sequence[int] | None = None,
+    seeds: int = 8,
+    seed: int = 0,
+    quiet: bool = True,
+) -> tuple[Figure, dict[str, Any]]:
+    """One-pass SGD test loss against steps: several ``B`` at ``N`` (left), several ``N`` at ``B`` (right).
+
+    Theory lines: the deterministic equivalent :meth:`scalingsym.models.sgd.OnlineSGD.loss_curve` (task power
+    ``k^-a``, spectrum ``k^-b`` on ``M`` dimensions, the conventions of
+    :meth:`~scalingsym.models.dynamics.GradientFlowRF.from_exponents`); dotted: gradient flow at
+    ``t = lr r``, ``P = inf`` (the ``lr -> 0`` limit at fixed ``t``). Points (``simulate``): the seeded
+    Monte Carlo :func:`scalingsym.simulate.sgd.simulate_sgd`, mean and standard error over ``seeds`` runs
+    (fresh features and batches per run).
+
+    Parameters
+    ----------
+    a, b, M : float
+        Task and spectrum exponents, latent dimension (finite for the simulation).
+    N, Bs : float, sequence of int
+        Model size and batch sizes of the left panel.
+    B, Ns : int, sequence of float
+        Batch size and model sizes of the right panel.
+    lr : float, optional
+        Common step size on the batch loss ``(1/2B) sum (f - y)^2``; default half the smallest
+        :meth:`~scalingsym.models.sgd.OnlineSGD.max_lr` of the curves drawn (stable for all of them; closer to
+        the edge the per-run loss at small ``B`` is heavy-tailed and a few seeds scatter widely).
+    steps : sequence of int, optional
+        Theory steps (default 16 log-spaced integers from 1 to ``max_steps``; below 10 they must be integers).
+    max_steps : int
+        Last step of the default theory grid.
+    simulate : bool
+        Add the simulation points.
+    sim_steps : sequence of int, optional
+        Simulation steps (default 7 log-spaced integers over the theory range).
+    seeds, seed : int
+        Runs per point and the base seed (configuration ``j`` uses ``seed + 1000 j``).
+    quiet : bool
+        No progress bar.
+
+    Returns
+    -------
+    fig : Figure
+    data : dict
+        ``steps``, ``lr``, ``theory[(N, B)]`` (loss at ``steps``), ``flow`` (gradient flow per ``N``),
+        ``simulation[(N, B)] = (steps, mean, stderr)`` and the panels' ``(N, B)`` lists ``left``, ``right``.
+
+    Examples
+    --------
+    >>> fig, data = sgd_curves(M=100, N=32, Bs=(4,), B=4, Ns=(32,), steps=[1, 10], simulate=False)
+    >>> sorted(data["theory"]), bool(data["theory"][(32.0, 4)][1] < data["theory"][(32.0, 4)][0])
+    ([(32.0, 4)], True)
+    """
+    from ..models.sgd import OnlineSGD
+    from ..simulate.sgd import simulate_sgd
+
+    model = OnlineSGD.from_exponents(a=a, b=b, M=M)
+    left = [(float(N), int(bb)) for bb in Bs]
+    right = [(float(nn), int(B)) for nn in Ns]
+    configs = list(dict.fromkeys(left + right))
+    eta = 0.5 * min(model.max_lr(bb, nn) for nn, bb in configs) if lr is None else float(lr)
+    rr = _log_steps(int(max_steps), 16) if steps is None else np.asarray(steps, dtype=np.int64)
+    data: dict[str, Any] = {"steps": rr, "lr": eta, "theory": {}, "flow": {}, "simulation": {},
+                            "left": left, "right": right}
+    for nn, bb in _progress(configs, len(configs), quiet):
+        data["theory"][(nn, bb)] = model.loss_curve(rr, N=nn, B=bb, lr=eta).test_loss
+    for nn in dict.fromkeys(c[0] for c in configs):
+        data["flow"][nn] = model.flow.loss_curve(eta * rr, N=nn).test_loss
+    if simulate:
+        ss = _log_steps(int(rr.max()), 7) if sim_steps is None else np.asarray(sim_steps, dtype=np.int64)
+        for j, (nn, bb) in enumerate(_progress(configs, len(configs), quiet)):
+            sim = simulate_sgd(model.spectrum, model.task, int(nn), bb, eta, ss, seeds=seeds, seed=seed + 1000 * j)
+            data["simulation"][(nn, bb)] = (ss, sim.loss_mean, sim.loss_stderr)
+    fig = Figure(figsize=(6.4 * 2 * 0.85, 4.4))
+    Mtxt = r"\infty" if math.isinf(float(M)) else f"{int(M)}"
+    panels = ((left, lambda c: rf"$B={c[1]}$", rf"$N={N:g}$", [N]), (right, lambda c: rf"$N={c[0]:g}$",
+                                                                      rf"$B={B}$", list(Ns)))
+    for k, (cfgs, label, fixed, flows) in enumerate(panels):
+        ax = fig.add_subplot(1, 2, k + 1)
+        for i, c in enumerate(cfgs):
+            col = COLORS[i % 6]
+            ax.plot(rr, data["theory"][c], color=col, lw=1.5, label=label(c) + " theory")
+            if c in data["simulation"]:
+                x, y, e = data["simulation"][c]
+                ax.errorbar(x, y, yerr=e, fmt="o", ms=4, color=col, mfc="white", capsize=2)
+        for i, nn in enumerate(flows):
+            ax.plot(rr, data["flow"][float(nn)], color="k" if len(flows) == 1 else COLORS[i % 6], ls=":", lw=1,
+                    label="gradient flow, $t=\\eta r$" if i == 0 else None)
+        if data["simulation"]:
+            ax.plot([], [], "o", color="0.4", mfc="white", ms=4, label=f"simulation, {seeds} seeds, $\\pm$1 s.e.")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel(r"SGD steps $r$ (one fresh batch of $B$ samples each)")
+        ax.set_ylabel(r"test loss $\mathbb{E}_x(f-y)^2$")
+        ax.set_title(f"one-pass SGD at {fixed}: $a={a:g}$, $b={b:g}$, $M={Mtxt}$, $\\eta={eta:.3g}$", fontsize=9)
+        ax.grid(True, which="major", alpha=0.3)
+        ax.legend(fontsize=7, loc="lower left")
+    fig.tight_layout()
+    return fig, data
+
+
+# ----------------------------------------------------------------------------- ensembles --------
+def ensemble_curves(
+    a: float = 2.0,
+    b: float = 1.5,
+    M: float = 500,
+    N: float = 64,
+    P: float = 256,
+    Es: Sequence[float] = (1, 4, math.inf),
+    t: Sequence[float] | None = None,
+    data_mode: str = "same",
+    *,
+    simulate: bool = True,
+    sim_t: Sequence[float] | None = None,
+    seeds: int = 8,
+    seed: int = 0,
+) -> tuple[Figure, dict[str, Any]]:
+    """Gradient-flow test loss of the average of ``E`` random-feature models against time, at finite ``N``, ``P``.
+
+    Theory lines: :func:`scalingsym.models.ensemble.dynamics_ensemble` (``L_E = C + (L_1 - C)/E``; ``E = inf``
+    is the mean predictor ``C``), the members sharing the training set (``data_mode="same"``) or not
+    (``"independent"``). Points (``simulate``, finite ``E`` only): the seeded Monte Carlo
+    :func:`scalingsym.simulate.ensemble.simulate_dynamics_ensemble`, mean and standard error over ``seeds``.
+
+    Parameters
+    ----------
+    a, b, M : float
+        Task and spectrum exponents and latent dimension (finite for the simulation).
+    N, P : float
+        Features per member and training-set size.
+    Es : sequence
+        Ensemble sizes (positive integers, ``inf`` allowed for the theory).
+    t : sequence of float, optional
+        Theory times (default 40 log-spaced from ``0.1`` to ``1e4``).
+    data_mode : {"same", "independent"}
+        Whether the members share their training data.
+    simulate : bool
+        Add the simulation points.
+    sim_t : sequence of float, optional
+        Simulation times (default 9 log-spaced over the theory range).
+    seeds, seed : int
+        Seeds (one training set and ``max(E)`` feature draws each) and the base seed.
+
+    Returns
+    -------
+    fig : Figure
+    data : dict
+        ``t``, ``E``, ``theory`` (``len(E) x len(t)``), ``simulation = (t, E, mean, stderr)`` or ``None``.
+
+    Examples
+    --------
+    >>> fig, data = ensemble_curves(M=100, N=16, P=32, Es=(1, 2), t=[1.0, 10.0], simulate=False)
+    >>> data["theory"].shape
+    (2, 2)
+    """
+    from ..models.dynamics import GradientFlowRF
+    from ..models.ensemble import dynamics_ensemble
+    from ..simulate.ensemble import simulate_dynamics_ensemble
+
+    model = GradientFlowRF.from_exponents(a=a, b=b, M=M)
+    tt = np.geomspace(1e-1, 1e4, 40) if t is None else np.asarray(t, dtype=float)
+    Ev = np.asarray(Es, dtype=float)
+    curve = dynamics_ensemble(model, tt, N=N, P=P, E=Ev, data=data_mode)
+    data: dict[str, Any] = {"t": tt, "E": Ev, "theory": curve.loss, "simulation": None, "data": data_mode}
+    finite = [int(e) for e in Ev if math.isfinite(e)]
+    if simulate and finite:
+        st = np.geomspace(tt[0], tt[-1], 9) if sim_t is None else np.asarray(sim_t, dtype=float)
+        sim = simulate_dynamics_ensemble(model.spectrum, model.task, int(N), P, st, E=sorted(finite),
+                                         data=data_mode, seeds=seeds, seed=seed)
+        data["simulation"] = (st, sim.E, sim.loss_mean, sim.loss_stderr)
+    fig = Figure(figsize=(6.4, 4.4))
+    ax = fig.add_subplot(1, 1, 1)
+    for i, e in enumerate(Ev):
+        col = "k" if math.isinf(e) else COLORS[i % 6]
+        name = r"$E=\infty$ (mean predictor)" if math.isinf(e) else rf"$E={int(e)}$"
+        ax.plot(tt, curve.loss[i], color=col, lw=1.5, ls="--" if math.isinf(e) else "-", label=name + " theory")
+    if data["simulation"] is not None:
+        st, sE, mean, se = data["simulation"]
+        for k, e in enumerate(sE):
+            i = int(np.flatnonzero(Ev == e)[0])
+            ax.errorbar(st, mean[k], yerr=se[k], fmt="o", ms=4, color=COLORS[i % 6], mfc="white", capsize=2,
+                        label=f"simulation, {seeds} seeds, $\\pm$1 s.e." if k == 0 else None)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(r"gradient-flow time $t$ (learning rate 1, loss $\frac{1}{2P}\sum_\mu(f-y)^2$)")
+    ax.set_ylabel(r"ensemble test loss $\mathbb{E}_x(\bar f-y)^2$")
+    Mtxt = r"\infty" if math.isinf(float(M)) else f"{int(M)}"
+    shared = "shared" if data_mode == "same" else "independent"
+    ax.set_title(f"Ensemble of $E$ random-feature models ({shared} data): $N={N:g}$, $P={P:g}$, $a={a:g}$, "
+                 f"$b={b:g}$, $M={Mtxt}$", fontsize=9)
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(fontsize=7, loc="lower left")
+    return fig, data
+
+
+# ----------------------------------------------------------------------------- SGD phases -------
+def phase_grid(per_unit: tuple[int, int] = (4, 6), extent: float = 2.0) -> tuple[list, list]:
+    """Exact cell centres ``alpha = (k - 1/2)/c_a``, ``beta = (k - 1/2)/c_b`` on ``(0, extent]``.
+
+    ``per_unit = (c_a, c_b)`` cells per unit of ``alpha`` and ``beta``, both even with ``c_a/2`` and ``c_b/2`` of
+    different parity: then ``alpha = 1/2`` and ``beta = 1/2`` are cell edges and no centre lies on
+    ``alpha = beta``, so no cell sits on a phase boundary.
+
+    >>> a, b = phase_grid((2, 4), 1.0)
+    >>> [str(x) for x in a], [str(x) for x in b]
+    (['1/4', '3/4'], ['1/8', '3/8', '5/8', '7/8'])
+    """
+    import sympy as sp
+
+    ca, cb = (int(c) for c in per_unit)
+    if ca < 2 or cb < 2 or ca % 2 or cb % 2 or (ca // 2) % 2 == (cb // 2) % 2:
+        raise ParameterError(f"per_unit must be two even numbers with halves of different parity; got {per_unit}")
+    ext = sp.nsimplify(extent)
+    half = sp.Rational(1, 2)
+    return ([(k - half) / ca for k in range(1, int(ext * ca) + 1)],
+            [(k - half) / cb for k in range(1, int(ext * cb) + 1)])
+
+
+def phase_diagram(
+    alphas: Sequence[Any] | None = None,
+    betas: Sequence[Any] | None = None,
+    *,
+    per_unit: tuple[int, int] = (4, 6),
+    extent: float = 2.0,
+    quiet: bool = True,
+) -> tuple[Figure, dict[str, Any]]:
+    """Compute-optimal exponent ``xi`` (``d* ~ f^xi``) of one-pass SGD in the PLRF ``(alpha, beta)`` plane.
+
+    Each cell is one call of :func:`scalingsym.theory.sgd_phases.sgd_phase` (``lambda_j = j^-2alpha``, task
+    power ``j^-(2alpha + 2beta)``, compute ``f = d r``) at its centre; a cell where the engine cannot decide
+    the phase (it raises a ParameterError, as for ``2 alpha <= 1``, or returns an undetermined balance) is
+    left blank (NaN, white). The phase names of the engine are written at the centre of their cells; dashed:
+    the loci where its term content changes (``2 beta = 1``: ``F_ac`` appears; ``2 alpha = 1``: the term laws
+    stop) and where ``F_pp`` and the noise term trade places (``alpha = beta``).
+
+    Parameters
+    ----------
+    alphas, betas : sequence, optional
+        Cell centres (exact decimals or ratios are passed to the engine as they are); default
+        :func:`phase_grid` ``(per_unit, extent)``, no cell on a phase boundary.
+    per_unit : tuple of int
+        Default grid: cells per unit of ``alpha`` and of ``beta`` (see :func:`phase_grid`; the engine is
+        symbolic, tens of milliseconds per cell).
+    extent : float
+        Default grid: both axes on ``(0, extent]``.
+    quiet : bool
+        No progress bar.
+
+    Returns
+    -------
+    fig : Figure
+    data : dict
+        ``alpha``, ``beta`` (float centres), ``xi``, ``eta`` (``len(beta) x len(alpha)``, NaN where undecided),
+        ``phase`` (names, ``""`` where undecided) and ``undecided`` (``(alpha, beta, reason)`` per blank cell).
+
+    Examples
+    --------
+    >>> fig, data = phase_diagram(["0.4", "0.7"], ["0.2"])
+    >>> [round(float(x), 6) for x in data["xi"][0]], data["phase"][0]
+    ([nan, 0.416667], ['', 'I'])
+    """
+    from ..theory.sgd_phases import sgd_phase
+
+    if alphas is None or betas is None:
+        da, db = phase_grid(per_unit, extent)
+        alphas = da if alphas is None else alphas
+        betas = db if betas is None else betas
+    av = np.array([float(x) for x in alphas])
+    bv = np.array([float(x) for x in betas])
+    xi = np.full((bv.size, av.size), np.nan)
+    eta = np.full_like(xi, np.nan)
+    phase = [["" for _ in av] for _ in bv]
+    undecided: list[tuple[float, float, str]] = []
+    cells = [(i, j) for i in range(bv.size) for j in range(av.size)]
+    for i, j in _progress(cells, len(cells), quiet):
+        try:
+            res = sgd_phase(alphas[j], betas[i])
+        except ParameterError as exc:
+            undecided.append((av[j], bv[i], str(exc)))
+            continue
+        if str(res["phase"]).startswith("undetermined"):
+            undecided.append((av[j], bv[i], res["phase"]))
+            continue
+        xi[i, j], eta[i, j], phase[i][j] = float(res["xi"]), float(res["eta"]), res["phase"]
+    import matplotlib as mpl
+
+    cmap = mpl.colormaps["viridis"].with_extremes(bad="white")
+    fig = Figure(figsize=(6.4, 5.0))
+    ax = fig.add_subplot(1, 1, 1)
+    mesh = ax.pcolormesh(av, bv, np.ma.masked_invalid(xi), shading="nearest", cmap=cmap)
+    cb = fig.colorbar(mesh, ax=ax)
+    cb.set_label(r"compute-optimal exponent $\xi$: $d^\star\propto f^{\xi}$")
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    ax.axvline(0.5, color="k", lw=1.0, ls="--")
+    ax.plot([0.5, x1], [0.5, 0.5], "k--", lw=1.0)
+    ax.plot([0.5, min(x1, y1)], [0.5, min(x1, y1)], "k--", lw=1.0)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    for name in sorted({p for row in phase for p in row if p}):
+        where = [(av[j], bv[i]) for i in range(bv.size) for j in range(av.size) if phase[i][j] == name]
+        if where:
+            x, y = np.mean(where, axis=0)
+            ax.text(x, y, name, ha="center", va="center", fontsize=13, color="w", weight="bold")
+    if np.any(av <= 0.5):
+        ax.text(0.5 * (x0 + 0.5), 0.5 * (y0 + y1), "$2\\alpha\\leq1$:\nIV, Ib, Ic\nnot decided", ha="center",
+                va="center", fontsize=7, rotation=90)
+    ax.set_xlabel(r"data exponent $\alpha$ ($\lambda_j=j^{-2\alpha}$)")
+    ax.set_ylabel(r"target exponent $\beta$ (task power $j^{-(2\alpha+2\beta)}$)")
+    ax.set_title("Compute-optimal phases of one-pass SGD (PLRF, compute $f=d\\,r$)", fontsize=9)
+    return fig, {"alpha": av, "beta": bv, "xi": xi, "eta": eta, "phase": phase, "undecided": undecided}

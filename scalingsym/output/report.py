@@ -7,9 +7,23 @@ writes a standalone ``report.tex`` (amsmath, booktabs, graphicx) and compiles it
 on the ``PATH``. Layout of ``out_dir``::
 
     report.tex, report.pdf, report.log
-    figures/{loss_vs_N, regime_map, bap_loss_curves, compute_frontier}.{pdf,png}
+    figures/{loss_vs_N, regime_map, bap_loss_curves, compute_frontier,
+             sgd_curves, ensemble_curves, phase_diagram}.{pdf,png}
     derivations/<name>/<name>.tex (and whatever each derivation writes)
     summary.json
+
+The figures (:data:`FIGURES`, drawn by :mod:`scalingsym.output.plot`):
+
+* ``loss_vs_N``: ridgeless test loss against ``N`` for several ``T``, theory and Monte Carlo;
+* ``regime_map``: regimes of the ridge loss in the ``(N/T, gamma_bar)`` plane;
+* ``bap_loss_curves``: gradient-flow test and train loss against time for several ``N`` (BAP);
+* ``compute_frontier``: static and gradient-flow compute-optimal frontiers;
+* ``sgd_curves``: one-pass SGD loss against steps for several batch sizes ``B`` and model sizes ``N``
+  (deterministic equivalent and seeded simulation);
+* ``ensemble_curves``: gradient-flow loss of ensembles of ``E = 1, 4, inf`` random-feature models (theory and
+  seeded simulation);
+* ``phase_diagram``: the compute-optimal exponent ``xi`` of one-pass SGD in the PLRF ``(alpha, beta)`` plane
+  with its phases, from the symbolic phase engine (blank where it cannot decide).
 
 Examples
 --------
@@ -200,11 +214,76 @@ _CAPTIONS = {
                         "(dashed) loss against time for several widths $N$ at fixed data $P$."),
     "compute_frontier": ("Compute-optimal frontier: static model at $C=NT$ with the optimal ridge "
                          "(equiparameterisation), and the gradient-flow frontier at $C=Nt$."),
+    "sgd_curves": ("One-pass SGD of the random-feature model (after Bordelon--Atanasov--Pehlevan): test loss "
+                   "$\\mathbb{E}_x(f-y)^2$ against the number of steps $r$, each on a fresh batch of $B$ samples, "
+                   "task power $k^{-a}$, spectrum $k^{-b}$, $a=2$, $b=1.5$, $M=@M@$. Left: $N=@N@$ and "
+                   "$B\\in\\{@BS@\\}$; right: $B=@B@$ and $N\\in\\{@NS@\\}$; one step size $\\eta$ for all "
+                   "curves (half the smallest largest-stable step of the curves drawn, value in the panel titles). "
+                   "Lines: deterministic equivalent (the Volterra equation of the expected loss, inverted "
+                   "z-transform); dotted: gradient flow at $t=\\eta r$, $P=\\infty$."),
+    "ensemble_curves": ("Gradient flow of an ensemble of $E$ random-feature models with independent features and "
+                        "a shared training set: test loss of the averaged predictor against time $t$, "
+                        "$N=@N@$ features per member, $P=@P@$ samples, $a=2$, $b=1.5$, $M=@M@$. Lines: theory "
+                        "$L_E=C+(L_1-C)/E$ for $E=1$, $4$ and $E=\\infty$ (dashed, the mean predictor $C$)."),
+    "phase_diagram": ("Compute-optimal phases of one-pass SGD on power-law random features (PLRF: "
+                      "$\\lambda_j=j^{-2\\alpha}$, task power $j^{-(2\\alpha+2\\beta)}$, $d$ parameters, compute "
+                      "$f=d\\,r$), coloured by the exponent $\\xi$ of the compute-optimal size $d^\\star\\propto "
+                      "f^{\\xi}$. Each cell is the symbolic term-balancing engine evaluated at its centre (cells "
+                      "$@DA@$ wide in $\\alpha$ and $@DB@$ in $\\beta$; no centre lies on a phase boundary); the "
+                      "labels are the engine's phases, the dashed lines $2\\alpha=1$, $2\\beta=1$ and "
+                      "$\\alpha=\\beta$ the loci where its leading terms change. White cells ($2\\alpha\\le1$: "
+                      "phases IV, Ib, Ic) are left blank because the engine cannot decide the phase there."),
+}
+
+#: the sentence on a figure's simulation points, when the report simulates (``@K@``: seeds per point)
+_SIM_NOTES = {
+    "sgd_curves": ("Points: seeded simulation (fresh features per run, fresh batches per step), mean $\\pm$ one "
+                   "standard error over $K=@K@$ seeds. At $B=1$ the per-run loss is heavy-tailed, so the mean of "
+                   "few seeds tends to fall below the expectation and its standard error is underestimated."),
+    "ensemble_curves": ("Points: seeded simulation ($E=1$ and $E=4$ share their draws: one training set and four "
+                        "feature matrices per seed), mean $\\pm$ one standard error over $K=@K@$ seeds."),
+}
+
+#: settings of the new figures in the full (``False``) and quick (``True``) report; the captions quote them
+_FIGURE_SETTINGS: dict[tuple[str, bool], dict[str, Any]] = {
+    ("sgd_curves", False): {"M": 500, "N": 256, "Bs": (1, 4, 32), "B": 32, "Ns": (64, 128, 256),
+                            "max_steps": 1000},
+    ("sgd_curves", True): {"M": 200, "N": 128, "Bs": (1, 4, 32), "B": 32, "Ns": (32, 64, 128), "max_steps": 300},
+    ("ensemble_curves", False): {"M": 500, "N": 64, "P": 256},
+    ("ensemble_curves", True): {"M": 300, "N": 32, "P": 128},
+    ("phase_diagram", False): {"per_unit": (4, 6)},
+    ("phase_diagram", True): {"per_unit": (2, 4)},
 }
 
 
+def _caption(key: str, seeds: int, simulate: bool, quick: bool) -> str:
+    """The LaTeX caption of figure ``key``, with its settings, and its simulation note when ``simulate``.
+
+    >>> "$K=5$ seeds" in _caption("ensemble_curves", 5, True, False)
+    True
+    >>> "seeds" in _caption("ensemble_curves", 5, False, False)
+    False
+    """
+    text = _CAPTIONS.get(key, tex_escape(key))
+    opts = _FIGURE_SETTINGS.get((key, quick), {})
+    subs = {"@K@": str(seeds)}
+    for name, value in opts.items():
+        if name == "per_unit":
+            subs["@DA@"], subs["@DB@"] = (f"1/{int(c)}" for c in value)
+        elif isinstance(value, tuple):
+            subs["@" + name.upper() + "@"] = ",".join(f"{v:g}" for v in value)
+        else:
+            subs["@" + name.upper() + "@"] = f"{value:g}"
+    if simulate and key in _SIM_NOTES:
+        text = text + " " + _SIM_NOTES[key]
+    for token, value in subs.items():
+        text = text.replace(token, value)
+    return text
+
+
 #: the report's figures, in the order they appear
-FIGURES: tuple[str, ...] = ("loss_vs_N", "regime_map", "bap_loss_curves", "compute_frontier")
+FIGURES: tuple[str, ...] = ("loss_vs_N", "regime_map", "bap_loss_curves", "compute_frontier", "sgd_curves",
+                            "ensemble_curves", "phase_diagram")
 
 
 def _make_figure(key: str, out_dir: pathlib.Path, spectrum: PowerLaw, simulate: bool, seeds: int, quiet: bool,
@@ -213,6 +292,7 @@ def _make_figure(key: str, out_dir: pathlib.Path, spectrum: PowerLaw, simulate: 
     from . import plot
 
     fig_dir = out_dir / "figures"
+    settings = _FIGURE_SETTINGS.get((key, quick), {})
     if key == "loss_vs_N":
         fig, _ = plot.loss_vs_N(spectrum, Ts=(30, 100, 1000), simulate=simulate, seeds=seeds, quiet=quiet)
     elif key == "regime_map":
@@ -225,6 +305,12 @@ def _make_figure(key: str, out_dir: pathlib.Path, spectrum: PowerLaw, simulate: 
     elif key == "compute_frontier":
         Cs = (1e3, 1e4, 1e5) if quick else None
         fig, _ = plot.compute_frontier(PowerLaw(alpha=spectrum.alpha, M=math.inf), Cs=Cs, quiet=quiet)
+    elif key == "sgd_curves":
+        fig, _ = plot.sgd_curves(**settings, simulate=simulate, seeds=seeds, quiet=quiet)
+    elif key == "ensemble_curves":
+        fig, _ = plot.ensemble_curves(**settings, simulate=simulate, seeds=seeds)
+    elif key == "phase_diagram":
+        fig, _ = plot.phase_diagram(**settings, quiet=quiet)
     else:  # pragma: no cover - the keys are the module's own
         raise ValueError(f"unknown figure {key!r}")
     return plot.save_figure(fig, fig_dir, key)
@@ -302,7 +388,8 @@ def _cost_hint(name: str) -> float:
 
 #: rough single-core seconds of the report's own tasks (to start the longest first)
 _TASK_COST = {("check", ""): 8.0, ("figure", "loss_vs_N"): 12.0, ("figure", "regime_map"): 2.0,
-              ("figure", "bap_loss_curves"): 6.0, ("figure", "compute_frontier"): 8.0}
+              ("figure", "bap_loss_curves"): 6.0, ("figure", "compute_frontier"): 8.0,
+              ("figure", "sgd_curves"): 11.0, ("figure", "ensemble_curves"): 2.0, ("figure", "phase_diagram"): 8.0}
 
 
 def build_report(
@@ -381,7 +468,8 @@ def build_report(
         outcome.check_table = done[("check", "")]
     if figures:
         outcome.figures = {key: done[("figure", key)] for key in FIGURES if done[("figure", key)] is not None}
-    outcome.tex_path.write_text(_document(outcome, spectrum, seeds), encoding="utf-8")
+    outcome.tex_path.write_text(_document(outcome, spectrum, seeds, simulate=simulate, quick=quick),
+                                encoding="utf-8")
     if compile and shutil.which("pdflatex"):
         try:
             outcome.pdf_path, outcome.pages = compile_latex(outcome.tex_path)
@@ -429,7 +517,8 @@ def _run_tasks(tasks: list, workers: int, say) -> dict[tuple[str, str], Any]:
     return done
 
 
-def _document(outcome: ReportOutcome, spectrum: PowerLaw, seeds: int) -> str:
+def _document(outcome: ReportOutcome, spectrum: PowerLaw, seeds: int, *, simulate: bool = True,
+              quick: bool = True) -> str:
     from .._version import __version__
 
     out_dir = outcome.out_dir
@@ -466,7 +555,7 @@ def _document(outcome: ReportOutcome, spectrum: PowerLaw, seeds: int) -> str:
     if outcome.figures:
         body.append(r"\section{Figures}")
         for key, paths in outcome.figures.items():
-            body.append(_figure(paths["pdf"], out_dir, _CAPTIONS.get(key, tex_escape(key)), f"fig:{key}"))
+            body.append(_figure(paths["pdf"], out_dir, _caption(key, seeds, simulate, quick), f"fig:{key}"))
         body.append(r"\clearpage")
     for d in outcome.derivations:
         body.append(rf"\section{{{tex_escape(d.title)}}}")

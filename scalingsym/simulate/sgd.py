@@ -32,12 +32,13 @@ from typing import Any
 
 import numpy as np
 
+from ..core.budget import require_memory
 from ..core.errors import ParameterError
 from ..core.spectra import Spectrum
 from ..core.tasks import Task
 from .draws import dynamics_setup, generator, mean_se, positive_ints
 
-__all__ = ["SGDSimulation", "simulate_sgd", "power_law_schedule"]
+__all__ = ["SGDSimulation", "simulate_sgd", "simulate_multipass_sgd", "power_law_schedule"]
 
 
 @dataclass
@@ -157,5 +158,89 @@ def simulate_sgd(
         a -= (rate(r) / B) * S2 * np.matmul(g[:, None, :], Z1)[:, 0, :]
         if not np.all(np.isfinite(a)):
             raise ParameterError(f"SGD diverged at step {r}: lower lr")
+    mean, se = mean_se(per)
+    return SGDSimulation(rec, mean, se, per)
+
+
+def simulate_multipass_sgd(
+    spectrum: Spectrum,
+    task: Task | None,
+    N: int,
+    P: int,
+    B: int,
+    lr: Any,
+    steps: Any,
+    *,
+    seeds: int = 16,
+    seed: int = 0,
+) -> SGDSimulation:
+    """Monte-Carlo test loss of multi-pass SGD on ``P`` fixed training samples (data reuse).
+
+    Each run draws ``A`` (``N x M``) and the ``P`` samples once; the steps sweep epochs, each a fresh random
+    permutation of the samples cut into consecutive batches of ``B`` (a batch that would cross the end of an
+    epoch wraps into the next permutation), with step ``lr`` on ``(1/2B) sum_b (f_b - y_b)^2``. Test loss
+    ``v^T Lambda v`` exactly. ``P = B`` is full-batch gradient descent.
+
+    Parameters
+    ----------
+    spectrum, task, N, B, lr, steps, seeds, seed
+        As :func:`simulate_sgd` (``lr`` a constant).
+    P : int
+        Number of training samples (``>= B``).
+
+    Examples
+    --------
+    >>> from scalingsym.core.spectra import PowerLaw
+    >>> res = simulate_multipass_sgd(PowerLaw(alpha=0.5, M=50), None, N=20, P=40, B=4, lr=0.5, steps=[0, 10],
+    ...                              seeds=2)
+    >>> bool(abs(res.loss_mean[0] - sum(k**-1.5 for k in range(1, 51))) < 1e-12)
+    True
+    """
+    if not spectrum.finite:
+        raise ParameterError("simulation needs a finite spectrum (M < inf)")
+    N, P, B, seeds = positive_ints(N=N, P=P, B=B, seeds=seeds)
+    if B > P:
+        raise ParameterError(f"B (batch size) must be <= P (training samples); got B={B}, P={P}")
+    x = float(lr)
+    if not (math.isfinite(x) and x > 0):
+        raise ParameterError(f"lr must be a finite number > 0; got {lr!r}")
+    rec = _record_steps(steps)
+    lam, M, w, sql = dynamics_setup(spectrum, task)
+    require_memory(8.0 * (N * M + P * M + 2.0 * P * N), f"a multi-pass SGD draw at N = {N}, P = {P}, M = {M}",
+                   hint="use smaller N, P or M")
+    rng = generator(seed)
+    total = int(rec.max())
+    order = np.argsort(rec)
+    per = np.empty((seeds, rec.size))
+    for i in range(seeds):
+        A = rng.standard_normal((N, M))
+        Psi = rng.standard_normal((P, M)) * sql
+        y = Psi @ w
+        Phi = Psi @ A.T / math.sqrt(N)
+        theta = np.zeros(N)
+        perm, pos = rng.permutation(P), 0
+        j = 0
+        for r in range(total + 1):
+            while j < rec.size and rec[order[j]] == r:
+                v = w - A.T @ theta / math.sqrt(N)
+                with np.errstate(over="ignore", invalid="ignore"):
+                    per[i, order[j]] = float(np.sum(lam * v * v))
+                if not math.isfinite(per[i, order[j]]):
+                    raise ParameterError(f"SGD diverged by step {r}: lower lr")
+                j += 1
+            if r == total:
+                break
+            if pos + B > P:
+                idx = perm[pos:]
+                perm, pos = rng.permutation(P), B - idx.size
+                idx = np.concatenate([idx, perm[:pos]])
+            else:
+                idx = perm[pos:pos + B]
+                pos += B
+            Pb = Phi[idx]
+            with np.errstate(over="ignore", invalid="ignore"):
+                theta -= (x / B) * (Pb.T @ (Pb @ theta - y[idx]))
+            if not np.all(np.isfinite(theta)):
+                raise ParameterError(f"SGD diverged at step {r}: lower lr")
     mean, se = mean_se(per)
     return SGDSimulation(rec, mean, se, per)
