@@ -624,10 +624,14 @@ def phase_grid(per_unit: tuple[int, int] = (4, 6), extent: float = 2.0) -> tuple
     """
     import sympy as sp
 
+    from ..core.expressions import parse_exact_number
+
     ca, cb = (int(c) for c in per_unit)
     if ca < 2 or cb < 2 or ca % 2 or cb % 2 or (ca // 2) % 2 == (cb // 2) % 2:
         raise ParameterError(f"per_unit must be two even numbers with halves of different parity; got {per_unit}")
-    ext = sp.nsimplify(extent)
+    ext = parse_exact_number(extent, "extent")
+    if not ext > 0:
+        raise ParameterError(f"extent must be a number > 0; got {extent}")
     half = sp.Rational(1, 2)
     return ([(k - half) / ca for k in range(1, int(ext * ca) + 1)],
             [(k - half) / cb for k in range(1, int(ext * cb) + 1)])
