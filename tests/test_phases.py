@@ -40,10 +40,30 @@ def test_derived_exponents_equal_sheet(a, b):
 
 
 def test_phase_IV_is_undecided_and_cli(capsys):
+    with pytest.raises(ParameterError, match="cannot decide.*IVa/IVb"):
+        sgd_phase("0.4", "0.7")
+    with pytest.raises(ParameterError, match="cannot decide.*high-dimensional line"):
+        sgd_phase("0.2", "0.2")
     with pytest.raises(ParameterError, match="cannot decide"):
-        sgd_phase("0.4", "0.3")
+        sgd_phase("0.5", "0.3")
     assert main(["phases", "--alpha", "0.7", "--beta", "0.6", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["phase"] == "II" and out["xi"] == {"exact": "6/13", "float": 6 / 13}
-    assert main(["phases", "--alpha", "0.4", "--beta", "0.3", "--json"]) == 2
+    assert main(["phases", "--alpha", "0.4", "--beta", "0.7", "--json"]) == 2
     assert main(["phases", "--alpha", "x", "--beta", "0.3"]) == 2
+
+
+@pytest.mark.parametrize(("alpha", "beta"), [("0.4", "0.3"), ("0.3", "0.4"), ("0.45", "0.2"), ("0.2", "0.45"),
+                                             ("0.2", "0.8"), ("0.15", "0.8"), ("0.1", "0.6")])
+def test_below_the_line_sub_phases_by_hand(alpha, beta):
+    # by hand (independent of the engine's sympy): with v = c d and lr ~ 1/tr ~ d^-(1-2a), F_pp ~ (lr r)^-q,
+    # q = (2a + 2b - 1)/(2a), F_0 ~ d^-(2a + 2b - 1) (2b < 1) or d^-2a (2b > 1), on xi >= 1/2 (r <= d):
+    # 2b < 1: xi = 1/2, eta = (2a + 2b - 1)/2; 2b > 1 (a < 1/4): xi = q/(2a + q(2 - 2a)), eta = 2a xi
+    a, b = sp.Rational(alpha), sp.Rational(beta)
+    q = (2 * a + 2 * b - 1) / (2 * a)
+    res = sgd_phase(alpha, beta)
+    if 2 * b < 1:
+        assert res["phase"] == "Ib" and res["xi"] == sp.Rational(1, 2) and res["eta"] == (2 * a + 2 * b - 1) / 2
+    else:
+        xi = q / (2 * a + q * (2 - 2 * a))
+        assert res["phase"] == "Ic" and res["xi"] == xi and res["eta"] == 2 * a * xi

@@ -131,17 +131,20 @@ def test_phase_diagram_colours_are_the_engine_xi():
     mesh = fig.axes[0].collections[0]
     colours = np.ma.asarray(mesh.get_array()).reshape(len(betas), len(alphas))
     for i, b in enumerate(betas):
-        assert np.ma.is_masked(colours[i, 0])  # 2 alpha <= 1: the engine raises, the cell is blank
-        assert math.isnan(data["xi"][i, 0])
+        if b == "0.2":  # 2 alpha < 1, 2 beta < 1: sub-phase Ib, decided
+            assert data["phase"][i][0] == "Ib" and float(colours[i, 0]) == 0.5
+        else:  # 2 beta > 1, 1/4 < alpha < 1/2 (IVa/IVb): the engine raises, the cell is blank
+            assert np.ma.is_masked(colours[i, 0])
+            assert math.isnan(data["xi"][i, 0])
         for j in (1, 2):
             res = sgd_phase(alphas[j], b)
             assert float(colours[i, j]) == pytest.approx(float(res["xi"]), abs=1e-15)
             assert data["phase"][i][j] == res["phase"]
             assert data["eta"][i, j] == pytest.approx(float(res["eta"]), abs=1e-15)
     assert {data["phase"][0][1], data["phase"][1][2], data["phase"][2][1]} == {"I", "II", "III"}
-    assert len(data["undecided"]) == 3
+    assert len(data["undecided"]) == 2  # (0.4, 0.9) and (0.4, 1.7): IVa/IVb
     labels = {t.get_text() for t in fig.axes[0].texts}
-    assert {"I", "II", "III"} <= labels
+    assert {"I", "II", "III", "Ib"} <= labels
 
 
 def test_phase_diagram_leaves_undetermined_balances_blank():

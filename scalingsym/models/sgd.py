@@ -72,7 +72,8 @@ from ..core.spectra import Spectrum
 from ..core.tasks import Task
 from .dynamics import GradientFlowRF
 
-__all__ = ["OnlineSGD", "SGDCurve", "check_batch", "check_lr", "schedule_loss_curve", "multipass_loss_curve"]
+__all__ = ["OnlineSGD", "SGDCurve", "check_batch", "check_lr", "schedule_loss_curve", "multipass_loss_curve",
+           "plrf_frontier"]
 
 _TALBOT_NODES = 24
 _TALBOT_MIN_STEP = 10  # fixed Talbot with 24 nodes stays in |Im p| < pi for r > 9.2
@@ -315,6 +316,123 @@ class OnlineSGD:
             G = self.transform_log(p, N, B, eta)
             out[big] = np.real(np.sum(w * G, axis=1))
         return SGDCurve(rr, eta * rr, out, N, B, eta, norm)
+
+
+    def compute_optimal_frontier(self, f: Any, B: Any, lr: Any, N_grid: Any = None) -> dict:
+        """Numerical compute-optimal frontier of one-pass SGD: ``min_N L(r = f/N; N)`` for each compute ``f``.
+
+        Compute is ``f = N r`` (parameters x steps at a fixed batch ``B``; samples seen are ``B r``, which only
+        rescales ``f``). For each ``N`` of ``N_grid`` (default ``logspace(1, 5.5, 46)``) the loss curve is evaluated
+        at every ``r = f/N >= 10``; the minimum over ``log N`` is refined by a parabola through the three grid points
+        around it. A minimum on the edge of the grid raises :class:`~scalingsym.core.errors.ConvergenceError`.
+
+        Returns
+        -------
+        dict
+            ``f``, ``N_opt``, ``L_opt`` and, for more than one ``f``, the local exponents ``xi_local``
+            (``d log N* / d log f``) and ``eta_local`` (``-d log L* / d log f``) between consecutive ``f``.
+
+        Examples
+        --------
+        >>> m = OnlineSGD.from_exponents(a=1.8, b=1.4)          # PLRF alpha = 0.7, beta = 0.2 (phase I)
+        >>> fr = m.compute_optimal_frontier([1e5, 1e6], B=8, lr=0.5)
+        >>> bool(0.38 < fr["xi_local"][0] < 0.46)               # derived: xi = 5/12
+        True
+        """
+        fs, grid = _frontier_inputs(f, N_grid)
+        eta, B = check_lr(lr), check_batch(B)
+        self.check_stable(eta, B, float(grid.min()))
+        return _frontier_from_grid(lambda n, r: self.loss_curve(r, n, B, eta).test_loss, fs, grid)
+
+
+def _frontier_inputs(f: Any, N_grid: Any) -> tuple[np.ndarray, np.ndarray]:
+    fs = np.atleast_1d(np.asarray(f, dtype=np.float64))
+    if fs.ndim != 1 or fs.size == 0 or np.any(~np.isfinite(fs)) or np.any(fs <= 0):
+        raise ParameterError("f must be finite numbers > 0")
+    grid = np.logspace(1, 5.5, 46) if N_grid is None else np.asarray(N_grid, dtype=np.float64)
+    if grid.ndim != 1 or grid.size < 3 or np.any(~(grid > 0)) or np.any(~np.isfinite(grid)) \
+            or np.any(np.diff(np.log(grid)) <= 0):
+        raise ParameterError("N_grid must hold >= 3 increasing finite numbers > 0")
+    return fs, grid
+
+
+def _frontier_from_grid(curve, fs: np.ndarray, grid: np.ndarray) -> dict:
+    """``min_N`` of ``curve(N, r)`` at ``r = f/N >= 10`` on ``grid``, refined by a parabola in ``log N``."""
+    L = np.full((grid.size, fs.size), np.nan)
+    for i, n in enumerate(grid):
+        r = fs / n
+        ok = r >= _TALBOT_MIN_STEP
+        if np.any(ok):
+            L[i, ok] = curve(float(n), r[ok])
+    lx = np.log(grid)
+    Nopt, Lopt = np.empty_like(fs), np.empty_like(fs)
+    for j in range(fs.size):
+        col = np.log(L[:, j])
+        if not np.any(np.isfinite(col)):
+            raise ConvergenceError(f"no N of N_grid has f/N >= 10 at f = {fs[j]:g}; give a larger f")
+        k = int(np.nanargmin(col))
+        if k in (0, grid.size - 1) or not (np.isfinite(col[k - 1]) and np.isfinite(col[k + 1])):
+            raise ConvergenceError(f"compute-optimal N at f = {fs[j]:g} is on the edge of N_grid; widen it")
+        qa, qb, qc = np.polyfit(lx[k - 1 : k + 2], col[k - 1 : k + 2], 2)  # the parabola through three points
+        Nopt[j] = math.exp(-qb / (2 * qa))
+        Lopt[j] = math.exp(qc - qb**2 / (4 * qa))
+    out = {"f": fs, "N_opt": Nopt, "L_opt": Lopt}
+    if fs.size > 1:
+        lf = np.log(fs)
+        out["xi_local"] = np.diff(np.log(Nopt)) / np.diff(lf)
+        out["eta_local"] = -np.diff(np.log(Lopt)) / np.diff(lf)
+    return out
+
+
+def plrf_frontier(alpha: Any, beta: Any, f: Any, B: Any = 8, lr_fraction: float = 0.5, hidden_ratio: float = 10.0,
+                  N_grid: Any = None) -> dict:
+    """Numerical compute-optimal frontier of one-pass SGD on the PLRF model ``(alpha, beta)``, every phase.
+
+    ``lambda_j = j^-2alpha`` (``b = 2 alpha``), task power ``j^-(2 alpha + 2 beta)``. For ``2 alpha > 1`` the hidden
+    dimension is infinite and the step is ``lr = lr_fraction * max_lr(B, oo)`` for every ``N``
+    (:meth:`OnlineSGD.compute_optimal_frontier`). For ``2 alpha <= 1`` the spectrum is summable only at a finite
+    hidden dimension: ``M = hidden_ratio * N`` (4+3's ``v = 10 d``) and ``lr = lr_fraction * max_lr(B, N)``, which
+    scales as ``1 / tr Lambda ~ N^-(1 - 2 alpha)`` (4+3's step normalised by the trace).
+
+    Returns
+    -------
+    dict
+        As :meth:`OnlineSGD.compute_optimal_frontier`, plus ``setup``.
+
+    Examples
+    --------
+    >>> fr = plrf_frontier(0.4, 0.3, [1e6, 1e7], N_grid=np.logspace(1, 4.5, 36))
+    >>> bool(0.45 < fr["xi_local"][0] < 0.56)
+    True
+    """
+    from ..core.expressions import parse_exact_number
+
+    al = float(parse_exact_number(alpha, "alpha"))
+    be = float(parse_exact_number(beta, "beta"))
+    if not (al > 0 and be > 0):
+        raise ParameterError(f"alpha and beta must be > 0; got {alpha}, {beta}")
+    if not (0 < float(lr_fraction) < 1):
+        raise ParameterError(f"lr_fraction must be in (0, 1); got {lr_fraction}")
+    if not (1 <= float(hidden_ratio) <= 1e3):
+        raise ParameterError(f"hidden_ratio must be in [1, 1000]; got {hidden_ratio}")
+    B = check_batch(B)
+    a, b = 2 * al + 2 * be, 2 * al
+    if 2 * al > 1:
+        model = OnlineSGD.from_exponents(a, b)
+        out = model.compute_optimal_frontier(f, B, lr_fraction * model.max_lr(B, math.inf), N_grid)
+        out["setup"] = f"M = oo, B = {B}, lr = {lr_fraction:g} max_lr(B, oo)"
+        return out
+    fs, grid = _frontier_inputs(f, N_grid)
+    if float(grid.max()) * hidden_ratio > 5e7:
+        raise ParameterError(f"N_grid * hidden_ratio must stay <= 5e7 modes; got {float(grid.max()) * hidden_ratio:g}")
+
+    def curve(n: float, r: np.ndarray) -> np.ndarray:
+        m = OnlineSGD.from_exponents(a, b, M=round(hidden_ratio * n))
+        return m.loss_curve(r, n, B, lr_fraction * m.max_lr(B, n)).test_loss
+
+    out = _frontier_from_grid(curve, fs, grid)
+    out["setup"] = f"M = {hidden_ratio:g} N, B = {B}, lr = {lr_fraction:g} max_lr(B, N) (~ N^-(1 - 2 alpha))"
+    return out
 
 
 def multipass_loss_curve(model: OnlineSGD, steps: Any, N: Any, P: Any, B: Any, lr: Any) -> SGDCurve:

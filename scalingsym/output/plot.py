@@ -649,10 +649,11 @@ def phase_diagram(
 
     Each cell is one call of :func:`scalingsym.theory.sgd_phases.sgd_phase` (``lambda_j = j^-2alpha``, task
     power ``j^-(2alpha + 2beta)``, compute ``f = d r``) at its centre; a cell where the engine cannot decide
-    the phase (it raises a ParameterError, as for ``2 alpha <= 1``, or returns an undetermined balance) is
-    left blank (NaN, white). The phase names of the engine are written at the centre of their cells; dashed:
-    the loci where its term content changes (``2 beta = 1``: ``F_ac`` appears; ``2 alpha = 1``: the term laws
-    stop) and where ``F_pp`` and the noise term trade places (``alpha = beta``).
+    the phase (it raises a ParameterError, as in phases IVa/IVb and below ``2 (alpha + beta) = 1``, or returns an
+    undetermined balance) is left blank (NaN, white). The phase names of the engine are written at the centre of
+    their cells; dashed: the loci where its term content changes (``2 beta = 1``: ``F_ac`` appears; ``2 alpha = 1``:
+    the hidden dimension becomes finite; ``alpha = 1/4`` and ``2 (alpha + beta) = 1`` below it) and where ``F_pp``
+    and the noise term trade places (``alpha = beta``).
 
     Parameters
     ----------
@@ -676,9 +677,11 @@ def phase_diagram(
 
     Examples
     --------
-    >>> fig, data = phase_diagram(["0.4", "0.7"], ["0.2"])
+    >>> fig, data = phase_diagram(["0.4", "0.7"], ["0.2", "0.9"])
     >>> [round(float(x), 6) for x in data["xi"][0]], data["phase"][0]
-    ([nan, 0.416667], ['', 'I'])
+    ([0.5, 0.416667], ['Ib', 'I'])
+    >>> data["phase"][1][0]   # 2 beta > 1, 1/4 < alpha < 1/2: phase IV, not decided
+    ''
     """
     from ..theory.sgd_phases import sgd_phase
 
@@ -715,6 +718,9 @@ def phase_diagram(
     ax.axvline(0.5, color="k", lw=1.0, ls="--")
     ax.plot([0.5, x1], [0.5, 0.5], "k--", lw=1.0)
     ax.plot([0.5, min(x1, y1)], [0.5, min(x1, y1)], "k--", lw=1.0)
+    if x0 < 0.5:  # below the line: alpha = 1/4 (for 2 beta > 1) and the high-dimensional line alpha + beta = 1/2
+        ax.plot([0.25, 0.25], [0.5, y1], "k:", lw=1.0)
+        ax.plot([max(x0, 0.0), 0.5], [0.5 - max(x0, 0.0), 0.0], "k:", lw=1.0)
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     for name in sorted({p for row in phase for p in row if p}):
@@ -722,9 +728,8 @@ def phase_diagram(
         if where:
             x, y = np.mean(where, axis=0)
             ax.text(x, y, name, ha="center", va="center", fontsize=13, color="w", weight="bold")
-    if np.any(av <= 0.5):
-        ax.text(0.5 * (x0 + 0.5), 0.5 * (y0 + y1), "$2\\alpha\\leq1$:\nIV, Ib, Ic\nnot decided", ha="center",
-                va="center", fontsize=7, rotation=90)
+    if np.any((av > 0.25) & (av < 0.5)) and np.any(bv > 0.5):
+        ax.text(0.375, 0.5 * (0.5 + y1), "IVa/IVb\nnot decided", ha="center", va="center", fontsize=7, rotation=90)
     ax.set_xlabel(r"data exponent $\alpha$ ($\lambda_j=j^{-2\alpha}$)")
     ax.set_ylabel(r"target exponent $\beta$ (task power $j^{-(2\alpha+2\beta)}$)")
     ax.set_title("Compute-optimal phases of one-pass SGD (PLRF, compute $f=d\\,r$)", fontsize=9)

@@ -231,8 +231,11 @@ _CAPTIONS = {
                       "f^{\\xi}$. Each cell is the symbolic term-balancing engine evaluated at its centre (cells "
                       "$@DA@$ wide in $\\alpha$ and $@DB@$ in $\\beta$; no centre lies on a phase boundary); the "
                       "labels are the engine's phases, the dashed lines $2\\alpha=1$, $2\\beta=1$ and "
-                      "$\\alpha=\\beta$ the loci where its leading terms change. White cells ($2\\alpha\\le1$: "
-                      "phases IV, Ib, Ic) are left blank because the engine cannot decide the phase there."),
+                      "$\\alpha=\\beta$ the loci where its leading terms change. Below $2\\alpha=1$ the engine "
+                      "decides the sub-phases Ib and Ic (hidden dimension $v\\propto d$, step $\\propto 1/\\mathrm{tr}"
+                      "\\,\\Lambda$, dashed: $\\alpha=1/4$ and $2(\\alpha+\\beta)=1$); white cells (phases IVa/IVb, "
+                      "$2\\beta>1$ and $1/4<\\alpha<1/2$, and below the line $2(\\alpha+\\beta)=1$) are left blank "
+                      "because the engine cannot decide the phase there."),
 }
 
 #: the sentence on a figure's simulation points, when the report simulates (``@K@``: seeds per point)

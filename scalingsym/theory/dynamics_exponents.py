@@ -62,7 +62,7 @@ _u = sp.Symbol("u", positive=True)  # 1/s at large s
 
 #: the keys of :func:`dynamics_exponents`, in print order
 DYNAMICS_KEYS = ("r_t", "r_N", "r_P", "r_N_ensemble", "cross_c", "compute_optimal_N", "compute_optimal_t",
-                 "compute_optimal_loss")
+                 "compute_optimal_loss", "data_cross_c", "compute_optimal_P")
 #: the keys of :func:`noise_stopping_exponents`
 NOISE_STOPPING_KEYS = ("noise_growth", "optimal_stopping_P", "optimal_stopping_t_exponent")
 _SRC = "gradient-flow sums by Mellin vs head (scalingsym.theory.task_sums); balance by frontier.max_min_exponent"
@@ -115,6 +115,7 @@ def dynamics_exponents(spectrum: Any, task: Any = "isotropic") -> dict[str, Resu
     xi, eta = opt["xi"], opt["eta"]
     active = sorted(opt["active"]) if isinstance(opt["active"], frozenset) else opt["active"]
     data = {"lines": {k: (str(i), str(s)) for k, (i, s) in lines.items()}, "active": active}
+    c_P, zeta, pdata = _data_frontier(law, tw, r_P, xi, eta)
     return {
         "r_t": _res("r_t", r_t, "L ~ t^-x at N = P = oo: W_p[exp(-x)](1/(2t))", {"law": time_law.expr}),
         "r_N": _res("r_N", r_N, "L ~ N^-x at t = P = oo: the ridgeless width bottleneck"),
@@ -124,7 +125,36 @@ def dynamics_exponents(spectrum: Any, task: Any = "isotropic") -> dict[str, Resu
         "compute_optimal_N": _res("compute_optimal_N", xi, "N* ~ C^x", data),
         "compute_optimal_t": _res("compute_optimal_t", 1 - xi, "t* ~ C^x", data),
         "compute_optimal_loss": _res("compute_optimal_loss", -eta, "L* ~ C^x", data),
+        "data_cross_c": _res("data_cross_c", c_P, "late-time 1/P coefficient (N = oo) ~ t^-x: min over its two "
+                             "products of e(W_p) + e(W_1)", pdata),
+        "compute_optimal_P": _res("compute_optimal_P", zeta, "P* ~ C^x: the least data for which neither data term "
+                                  "binds at the compute-optimal (N*, t*)", pdata),
     }
+
+
+def _data_frontier(law, tw, r_P: sp.Expr, xi: sp.Expr, eta: sp.Expr) -> tuple[sp.Expr, sp.Expr, dict]:
+    """The ``1/P`` coefficient's late-time exponent and the data the compute-optimal frontier needs.
+
+    At ``N = oo`` the first finite-data term of the two-point transform is (``x = lambda/s``, ``s1 = s2 = s``)
+    ``G = s^-2 (W_p[(1+x)^-2] W_1[x^2/(1+x)^2] + 2 W_p[x/(1+x)^3] W_1[x/(1+x)])`` (see
+    :meth:`scalingsym.models.dynamics.GradientFlowRF.data_coefficient`); ``G(sigma s1, sigma s2)`` is homogeneous of
+    degree ``-2 + E`` in ``sigma``, so its inverse at ``t1 = t2 = t`` decays as ``t^-E`` with ``E`` the smallest
+    product exponent. With ``P = C^zeta`` at the frontier ``N* = C^xi``, ``t* = C^(1 - xi)``, the data floor
+    ``P^-r_P`` and the cross term ``P^-1 t^-c_P`` stay below ``L* ~ C^-eta`` iff ``zeta r_P >= eta`` and
+    ``zeta + c_P (1 - xi) >= eta``: the least such ``zeta`` balances the binding one against ``L*``.
+    """
+    one = unit_weight()
+    prod_a = (weighted_sum_law(law, tw, (1 + X) ** -2).exponent
+              + weighted_sum_law(law, one, X**2 / (1 + X) ** 2).exponent)
+    prod_b = (weighted_sum_law(law, tw, X / (1 + X) ** 3).exponent
+              + weighted_sum_law(law, one, X / (1 + X)).exponent)
+    c_P = sp.simplify(sp.Min(prod_a, prod_b))
+    Z = sp.Symbol("zeta", real=True)
+    need = {"data": sp.solve(sp.Eq(Z * r_P, eta), Z), "data_cross": sp.solve(sp.Eq(Z + c_P * (1 - xi), eta), Z)}
+    zeta = sp.simplify(sp.Max(*[v[0] for v in need.values() if v]))
+    binding = sorted(k for k, v in need.items() if v and sp.simplify(v[0] - zeta) == 0)
+    data = {"products": (str(sp.simplify(prod_a)), str(sp.simplify(prod_b))), "binding": binding}
+    return c_P, zeta, data
 
 
 def noise_stopping_exponents(spectrum: Any, task: Any = "isotropic") -> dict[str, Result]:

@@ -17,10 +17,22 @@ here with sympy, not typed in:
 
 The compute-optimal allocation ``d* ~ f^xi`` maximises ``eta(xi) = min_i [p_i xi + q_i (1 - xi)]`` (``L* ~ f^-eta``):
 the balance of the two terms active at the optimum, found exactly among all pairwise intersections. The phase
-is named by that pair: ``F_pp``-``F_0`` is I, ``F_pp``-``F_ac`` II, ``F_ac``-noise III. For ``2 alpha <= 1`` the
-spectrum is not summable at ``d = inf`` and these term laws do not apply: :func:`sgd_phase` raises a
-ParameterError saying the engine cannot decide that phase (IV and the sub-phases Ib/Ic need the ``v``-dependent
-laws).
+is named by that pair: ``F_pp``-``F_0`` is I, ``F_pp``-``F_ac`` II, ``F_ac``-noise III.
+
+Below the line ``2 alpha = 1`` the spectrum is summable only at a finite hidden dimension: ``v = c d`` (4+3's
+setting) with the step normalised by the trace, ``lr ~ 1/tr Lambda``. The engine derives the two terms that 4+3's
+sub-phases Ib (``2 beta < 1``) and Ic (``2 beta > 1``, ``alpha < 1/4``) keep, ``P(r) ~ F_pp(r) + F_0(d)``:
+
+* the trace ``sum_{j <= c d} j^-2alpha ~ d^(1 - 2alpha)`` (the leading power of its integral), so ``lr r`` is the
+  time of the modes and ``F_pp ~ (lr r)^-q`` carries ``d^((1 - 2 alpha) q)``;
+* ``F_0 = sigma^2(d)`` by the same counting as above (the hidden dimension only rescales its constant);
+* the bulk of the ``d`` feature eigenvalues sits at ``~ d^-2alpha`` and relaxes at ``lr r d^-2alpha ~ 1``, i.e.
+  ``r ~ d``: the term laws hold for ``r <= d``, so the allocation is searched on ``xi >= 1/2``.
+
+In phases IVa/IVb (``2 beta > 1``, ``1/4 < alpha < 1/2``) the absolutely continuous part and the SGD noise have
+``d``-dependent laws this engine does not derive, below the high-dimensional line ``2 (alpha + beta) <= 1`` the
+target's norm grows with ``v``, and on the boundaries (``2 alpha = 1``, ``2 beta = 1``, ``alpha = 1/4``) logs enter:
+there :func:`sgd_phase` raises a ParameterError saying that the engine cannot decide the phase.
 
 Examples
 --------
@@ -70,14 +82,49 @@ def _as_rational(name: str, v: Any) -> sp.Rational:
     return x
 
 
+def _trace_exponent(b: sp.Expr) -> sp.Expr:
+    """``e`` with ``sum_{j <= c d} j^-b ~ d^e`` (``b < 1``): the leading power of ``int_1^{c d} x^-b dx`` in ``d``."""
+    d, c = sp.symbols("d c", positive=True)
+    integral = sp.integrate(_x ** (-b), (_x, 1, c * d))
+    lead = sp.limit(sp.log(integral) / sp.log(d), d, sp.oo)
+    return sp.simplify(lead)
+
+
+def _below_line_terms(al: sp.Rational, be: sp.Rational) -> dict[str, tuple[sp.Expr, sp.Expr]]:
+    """``F_pp`` and ``F_0`` at ``2 alpha < 1`` with ``v = c d`` and ``lr ~ 1/tr`` (sub-phases Ib, Ic)."""
+    why = None
+    if 2 * (al + be) <= 1:
+        why = "below the high-dimensional line 2 (alpha + beta) <= 1 the target norm grows with the hidden dimension"
+    elif 2 * be == 1 or 4 * al == 1:
+        why = "on the boundary 2 beta = 1 or alpha = 1/4 log factors enter"
+    elif 2 * be > 1 and 4 * al > 1:
+        why = ("phases IVa/IVb (2 beta > 1, 1/4 < alpha < 1/2): the absolutely continuous part and the SGD noise have "
+               "d-dependent laws this engine does not derive")
+    if why:
+        raise ParameterError(f"alpha = {al}, beta = {be}: the engine cannot decide the phase: {why}")
+    a, b = 2 * al + 2 * be, 2 * al
+    q_pp = _r_exponent(a, b)
+    lr_exp = _trace_exponent(b)  # lr ~ d^-lr_exp
+    converges = a - b > 1
+    return {"F_pp": (sp.simplify(-lr_exp * q_pp), q_pp),
+            "F_0": (b if converges else a - 1, sp.Integer(0))}
+
+
+def _bulk_xi(al: sp.Rational) -> sp.Expr:
+    """Lowest ``xi`` where the term laws hold below the line: ``r <= r_bulk ~ d^(2 alpha + (1 - 2 alpha))``."""
+    b = 2 * al
+    expo = b + _trace_exponent(b)  # r_bulk ~ d^expo: lr r d^-b ~ 1
+    return sp.simplify(1 / (1 + expo))  # r = f^(1 - xi) <= d^expo = f^(expo xi)
+
+
 def term_exponents(alpha: Any, beta: Any) -> dict[str, tuple[sp.Expr, sp.Expr]]:
     """``{term: (p, q)}`` with ``term ~ d^-p r^-q`` for the leading terms present at ``(alpha, beta)``."""
     al, be = _as_rational("alpha", alpha), _as_rational("beta", beta)
-    if 2 * al <= 1:
-        raise ParameterError(
-            f"alpha = {al}: for 2 alpha <= 1 (phase IV) the engine cannot decide the phase: the d = inf term laws "
-            "used here need a summable spectrum (2 alpha > 1)"
-        )
+    if 2 * al == 1:
+        raise ParameterError(f"alpha = {al}: on the line 2 alpha = 1 log factors enter; the engine cannot decide "
+                             "the phase")
+    if 2 * al < 1:
+        return _below_line_terms(al, be)
     a, b = 2 * al + 2 * be, 2 * al
     q_pp = _r_exponent(a, b)
     terms: dict[str, tuple[sp.Expr, sp.Expr]] = {"F_pp": (sp.Integer(0), q_pp)}
@@ -93,17 +140,22 @@ def term_exponents(alpha: Any, beta: Any) -> dict[str, tuple[sp.Expr, sp.Expr]]:
 def sgd_phase(alpha: Any, beta: Any) -> dict[str, Any]:
     """Phase, ``xi`` (``d* ~ f^xi``) and ``eta`` (``L* ~ f^-eta``) from the balance of the leading terms."""
     terms = term_exponents(alpha, beta)
+    al, be = _as_rational("alpha", alpha), _as_rational("beta", beta)
+    below = 2 * al < 1
+    lo = _bulk_xi(al) if below else sp.Integer(0)
     xi = sp.Symbol("xi")
     lines = {k: p * xi + q * (1 - xi) for k, (p, q) in terms.items()}
-    cands = {sp.Integer(0), sp.Integer(1)}
+    cands = {lo, sp.Integer(1)}
     names = list(lines)
     for i, m in enumerate(names):
         for n in names[i + 1 :]:
             sol = sp.solve(sp.Eq(lines[m], lines[n]), xi)
-            cands.update(s for s in sol if 0 <= s <= 1)
+            cands.update(s for s in sol if lo <= s <= 1)
     best = max(cands, key=lambda c: min(v.subs(xi, c) for v in lines.values()))
     eta = min(v.subs(xi, best) for v in lines.values())
     active = frozenset(k for k, v in lines.items() if v.subs(xi, best) == eta)
     phase = PHASE_NAMES.get(active, "undetermined (" + "/".join(sorted(active)) + ")")
+    if below and active == frozenset(("F_pp", "F_0")):
+        phase = "Ib" if 2 * be < 1 else "Ic"
     return {"phase": phase, "xi": sp.simplify(best), "eta": sp.simplify(eta), "balance": sorted(active),
             "terms": {k: (str(p), str(q)) for k, (p, q) in terms.items()}}
