@@ -56,17 +56,26 @@ def _is_real_scalar(v: Any) -> bool:
 
 def _as_float_array(name: str, value: Any) -> np.ndarray:
     """``value`` as a float64 array: real numbers only (no strings, complex, booleans, None or empty arrays)."""
-    shown = repr(value) if len(repr(value)) <= 80 else repr(value)[:77] + "..."
+    if isinstance(value, np.ndarray) and value.dtype.kind in "fiu":  # the common case: no check, no repr
+        arr = np.asarray(value, dtype=np.float64)
+        if arr.size == 0:
+            raise ParameterError(f"{name} must not be empty")
+        return arr
+
+    def shown() -> str:  # built only for the message
+        text = repr(value)
+        return text if len(text) <= 80 else text[:77] + "..."
+
     raw = np.asarray(value, dtype=object) if not isinstance(value, np.ndarray) else value
     if raw.dtype.kind in "OUSVb" or raw.dtype.kind == "c":
         flat = raw.ravel().tolist() if raw.dtype == object else [raw.dtype.kind]
         ok = raw.dtype == object and all(_is_real_scalar(v) for v in flat)
         if not ok:
-            raise ParameterError(f"{name} must be a real number or an array of real numbers; got {shown}")
+            raise ParameterError(f"{name} must be a real number or an array of real numbers; got {shown()}")
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError, OverflowError) as exc:
-        raise ParameterError(f"{name} must be a real number or an array of real numbers; got {shown}") from exc
+        raise ParameterError(f"{name} must be a real number or an array of real numbers; got {shown()}") from exc
     if arr.size == 0:
         raise ParameterError(f"{name} must not be empty")
     return arr

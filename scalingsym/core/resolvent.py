@@ -40,6 +40,8 @@ from .spectra import Spectrum
 #: relative tolerance on rho of the float64 solver
 RTOL = 1e-14
 MAXITER = 400
+#: Newton steps on the spectrum's continuum model before the exact iteration of :func:`solve_rho` starts
+_MODEL_STEPS = 4
 #: residual (in log units) below which a Newton step that no longer lowers it ends the iteration
 _STALL = 1e-9
 
@@ -108,35 +110,37 @@ def ridgeless_rho(spec: Spectrum, n: Any) -> np.ndarray:
         hi = np.log(hi_r)
 
         def G(x, i):
-            r = np.exp(x)
-            d1 = spec.sums(r, 1, 1)
-            e1 = r * spec.sums(r, 1, 2)  # d1 - d2
+            d1, e1 = spec.d1_e1(np.exp(x))  # e1 = d1 - d2
             return np.log(d1 / nn[i]), -e1 / d1
 
         out[todo] = np.exp(_newton_bracketed(G, lo, hi, increasing=False, what="d1(rho) = n"))[inv.ravel()]
     return out.reshape(np.shape(n)) if np.ndim(n) else out[0]
 
 
-def _newton_bracketed(F, lo: np.ndarray, hi: np.ndarray, *, increasing: bool, what: str) -> np.ndarray:
+def _newton_bracketed(F, lo: np.ndarray, hi: np.ndarray, *, increasing: bool, what: str,
+                      x0: np.ndarray | None = None, first: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Vectorised safeguarded Newton for monotone ``F(x, idx) -> (value, derivative)`` on ``[lo, hi]``.
 
     ``idx`` are the positions (in the full vector) of the points still iterating; only those are
     carried from one iteration to the next. A point has converged when the Newton step or the bracket
     is below ``RTOL``, or when a Newton step from a residual already below ``_STALL`` no longer lowers
     it (the round-off floor of ``F``; the point with the smaller residual is returned).
+
+    The iteration starts at ``x0`` (inside ``(lo, hi)``; default the midpoint); ``first`` is ``F`` at ``x0``
+    when the caller has it already.
     """
     lo, hi = lo.astype(np.float64).copy(), hi.astype(np.float64).copy()
-    x = 0.5 * (lo + hi)
+    x = 0.5 * (lo + hi) if x0 is None else np.asarray(x0, dtype=np.float64).copy()
     sign = 1.0 if increasing else -1.0
     idx = np.arange(x.size)
     xa, la, ha = x.copy(), lo, hi
     fprev = np.full(x.size, np.inf)
     xprev = xa.copy()
     newton = np.zeros(x.size, dtype=bool)
-    for _ in range(MAXITER):
+    for it in range(MAXITER):
         if idx.size == 0:
             return x
-        f, df = F(xa, idx)
+        f, df = F(xa, idx) if (it or first is None) else first
         f = sign * f
         df = sign * df
         la = np.where(f < 0, xa, la)
@@ -144,11 +148,14 @@ def _newton_bracketed(F, lo: np.ndarray, hi: np.ndarray, *, increasing: bool, wh
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             # F is a log-ratio log(A/B). Two Newton steps: on F itself (exact where F is linear in x)
             # and on A/B - 1 (exact along a log singularity of F); the first is tried above the root,
-            # the second below it, and the other one when the first leaves the bracket.
+            # the second below it, and the other one when the first leaves the bracket. Close above the
+            # root where the singularity dominates the slope (df > 2 with F's own slope near 1), the
+            # second one is tried first too: a step on F there would overshoot past the singularity.
             ok = np.isfinite(f) & (df > 0)
             s_log = np.where(ok, -f / df, np.nan)
             s_ratio = np.where(ok, np.expm1(-f) / df, np.nan)
-            s1, s2 = np.where(f < 0, s_ratio, s_log), np.where(f < 0, s_log, s_ratio)
+            ratio_first = (f < 0) | ((df > 2.0) & (f < 2.0))
+            s1, s2 = np.where(ratio_first, s_ratio, s_log), np.where(ratio_first, s_log, s_ratio)
         x1, x2 = xa + s1, xa + s2
         bad1 = ~np.isfinite(x1) | (x1 <= la) | (x1 >= ha)
         bad2 = ~np.isfinite(x2) | (x2 <= la) | (x2 >= ha)
@@ -187,9 +194,9 @@ def solve_rho(spec: Spectrum, s: Any, N: Any, T: Any) -> np.ndarray:
     numpy.ndarray
         ``rho`` (``0`` where ``s = 0`` and ``min(N, T)`` reaches the number of positive modes).
     """
-    check_size("N", N, allow_inf=True)
-    check_size("T", T, allow_inf=True)
-    check_regulariser(s)
+    _check_sizes(N, T)
+    if not _is_valid_float_array(s, 0.0, False):
+        check_regulariser(s)
     s_a, N_a, T_a = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (s, N, T)))
     shape = s_a.shape
     s_a, N_a, T_a = s_a.ravel(), N_a.ravel(), T_a.ravel()
@@ -197,23 +204,18 @@ def solve_rho(spec: Spectrum, s: Any, N: Any, T: Any) -> np.ndarray:
     out = np.empty_like(s_a)
     both_inf = np.isinf(n)
     out[both_inf] = s_a[both_inf]
-    r0 = np.zeros_like(s_a)
     fin = ~both_inf
-    if np.any(fin):
-        r0[fin] = ridgeless_rho(spec, n[fin])
     zero = (s_a == 0) & fin
-    out[zero] = r0[zero]
+    if np.any(zero):
+        out[zero] = ridgeless_rho(spec, n[zero])
     todo = (s_a > 0) & fin
     if np.any(todo):
         s_t, N_t, T_t, nn = s_a[todo], N_a[todo], T_a[todo], n[todo]
         tr = spec.trace()
-        lo = np.log(np.maximum(r0[todo], s_t))
         hi = np.log(np.maximum(4.0 * s_t, 2.0 * tr / nn) * 1.0001)
 
         def F(x, i):
-            r = np.exp(x)
-            d1 = spec.sums(r, 1, 1)
-            e1 = r * spec.sums(r, 1, 2)
+            d1, e1 = spec.d1_e1(np.exp(x))
             NN, TT, ss = N_t[i], T_t[i], s_t[i]
             with np.errstate(divide="ignore", invalid="ignore"):
                 aN = np.where(np.isinf(NN), 1.0, 1.0 - d1 / NN)
@@ -223,8 +225,120 @@ def solve_rho(spec: Spectrum, s: Any, N: Any, T: Any) -> np.ndarray:
                 df = 1.0 + np.where(np.isinf(NN), 0.0, e1 / (NN - d1)) + np.where(np.isinf(TT), 0.0, e1 / (TT - d1))
             return f, np.where(below, np.inf, df)
 
-        out[todo] = np.exp(_newton_bracketed(F, lo, hi, increasing=True, what="the self-consistent equation"))
+        start = _ridge_start(spec, F, s_t, N_t, T_t, nn, hi)
+        if start is None:  # the ridgeless root is the lower end of the bracket
+            lo, x0, first = np.log(np.maximum(ridgeless_rho(spec, nn), s_t)), None, None
+        else:
+            lo, x0, first = start
+        out[todo] = np.exp(_newton_bracketed(F, lo, hi, increasing=True, what="the self-consistent equation",
+                                             x0=x0, first=first))
     return out.reshape(shape) if shape else out[0]
+
+
+def _is_valid_float_array(v: Any, low: float, allow_inf: bool) -> bool:
+    """True for a float64 number or array that is ``> low`` (sizes; ``>= low`` for a regulariser), not NaN, finite
+    unless allowed: the arguments the validators would accept, recognised without their cost."""
+    if isinstance(v, float):
+        return (v > low if allow_inf else v >= low) and (allow_inf or math.isfinite(v))
+    if not isinstance(v, np.ndarray) or v.dtype != np.float64 or v.size == 0:
+        return False
+    with np.errstate(invalid="ignore"):
+        if allow_inf:  # a size: > 0, inf allowed (NaN fails the comparison)
+            return bool(np.all(v > low))
+        return bool(np.all(v >= low)) and bool(np.all(np.isfinite(v)))
+
+
+def _check_sizes(N: Any, T: Any) -> None:
+    """:func:`~scalingsym.core.errors.check_size` of ``N`` and ``T`` (inf allowed), skipped for valid float64 input."""
+    for name, v in (("N", N), ("T", T)):
+        if not _is_valid_float_array(v, 0.0, True):
+            check_size(name, v, allow_inf=True)
+
+
+def _ridge_start(spec: Spectrum, F, s: np.ndarray, N: np.ndarray, T: np.ndarray, n: np.ndarray, hi: np.ndarray):
+    """A start and a verified lower bracket for :func:`solve_rho` from the spectrum's continuum model, or None.
+
+    The model (``spec._d1_e1_model``) gives an approximate ridgeless root ``r0`` and an approximate root. The lower
+    bracket ``log max(s, r0 / 2)`` is checked with the exact sums in the same evaluation as the start (``F < 0``
+    there, or below the singularity ``d1 >= min(N, T)``); a point where the check fails gets the exact ridgeless
+    root instead. Returns ``(lo, x0, F(x0))``.
+    """
+    model = getattr(spec, "_d1_e1_model", None)
+    if model is None:
+        return None
+    ls = np.log(s)
+    with np.errstate(all="ignore"):
+        beta = getattr(spec, "beta", None)
+        c = getattr(spec, "lambda_plus", None)
+        if beta is None or c is None or beta <= 1.0:
+            return None
+        a = 1.0 / beta
+        A = math.pi * a / math.sin(math.pi * a)
+        r0 = c * (A / (n + 0.5)) ** beta  # continuum d1(r0) = n
+        fin_r0 = n < spec.positive_count()
+        for _ in range(2):  # d1 ~ rho^(-1/beta): rescale to the model's own d1(r0) = n (finite M lowers r0)
+            got = model(np.where(fin_r0, r0, 1.0))
+            if got is None:
+                return None
+            r0 = r0 * np.clip(got[0] / n, 0.5, 2.0) ** beta
+        r0 = np.where(fin_r0, r0, 0.0)
+        m = np.maximum(N, T)
+        got = model(np.concatenate([r0 + (r0 == 0), s]))
+        if got is None:
+            return None
+        d1m, e1m = got
+        k = n.size
+        # just above r0: rho (1 - d1/N)(1 - d1/T) = s to first order in rho - r0 (second order at N = T)
+        e0 = e1m[:k]
+        gap = np.where(np.isinf(m), 1.0, 1.0 - n / m)
+        near = np.where(gap > 1e-3, r0 + s * n / (e0 * gap), r0 + np.sqrt(s * r0) * n / e0)
+        # far above r0: one fixed-point step from rho = s
+        d1s = d1m[k:]
+        aN = np.where(np.isinf(N), 1.0, 1.0 - d1s / N)
+        aT = np.where(np.isinf(T), 1.0, 1.0 - d1s / T)
+        far = np.where((aN > 0.1) & (aT > 0.1), s / (aN * aT), 0.0)
+        x0 = np.log(np.maximum(np.maximum(near, far), s))
+        xl = np.log(0.5 * r0)
+        mlo, mhi = np.maximum(ls, xl), hi.copy()
+        iN = np.where(np.isinf(N), 0.0, 1.0 / N)
+        iT = np.where(np.isinf(T), 0.0, 1.0 / T)
+        for _ in range(_MODEL_STEPS):  # bracketed Newton on the model equation (elementwise): its root is the start
+            got = model(np.exp(x0))
+            if got is None:
+                return None
+            d1m, e1m = got
+            aN, aT = 1.0 - d1m * iN, 1.0 - d1m * iT
+            below = (aN <= 0) | (aT <= 0)
+            P = np.exp(x0 - ls) * aN * aT  # rho aN aT / s; the root is P = 1
+            dP = np.exp(x0 - ls) * (aN * aT + (aN * iT + aT * iN) * e1m)  # dP / dx
+            f = np.log(np.where(below, 1.0, P))
+            # the step on log P where it is nearly linear (far above the root), else on P - 1 (smooth through the
+            # singularity d1 = min(N, T), so also from below it)
+            step = np.where(~below & (f > 1.0), -f * P / dP, (1.0 - P) / dP)
+            mlo = np.where(below | (f < 0), x0, mlo)
+            mhi = np.where(~below & (f > 0), x0, mhi)
+            xn = x0 + step
+            outside = ~(xn > mlo) | ~(xn < mhi)
+            done = np.abs(step) <= 1e-13 * (1.0 + np.abs(x0))  # at the model root already
+            x0 = np.where(done, x0, np.where(outside, mlo + np.minimum(0.5 * (mhi - mlo), 0.5), xn))
+    if not (np.all(np.isfinite(x0))):
+        return None
+    lo = ls.copy()
+    x0 = np.minimum(np.maximum(x0, ls + 1e-12 * np.maximum(1.0, np.abs(ls))), hi - 1e-9)
+    need = np.flatnonzero(xl > ls)
+    xs = np.concatenate([x0, xl[need]])
+    ii = np.concatenate([np.arange(k), need])
+    f, df = F(xs, ii)
+    ok = f[k:] < 0  # below the root (or below the singularity, f = -inf)
+    lo[need[ok]] = xl[need[ok]]
+    bad = need[~ok]
+    if bad.size:  # the model was far off here: the exact ridgeless root
+        lo[bad] = np.log(np.maximum(ridgeless_rho(spec, n[bad]), s[bad]))
+    # the start must lie inside (lo, hi); where it does not, restart from the midpoint (evaluated there)
+    out = (x0 <= lo) | (x0 >= hi)
+    if np.any(out):
+        return lo, np.where(out, 0.5 * (lo + hi), x0), None
+    return lo, x0, (f[:k], df[:k])
 
 
 # ---------------------------------------------------------------- mpmath --------------------------

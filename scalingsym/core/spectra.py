@@ -55,6 +55,18 @@ _EM_TERMS = 10
 _BLOCK = 1 << 21
 
 _BERN = [float(sp.bernoulli(2 * j) / sp.factorial(2 * j)) for j in range(1, _EM_TERMS + 1)]
+#: terms of the tail series kept per head length by the one-pass ``(d1, S_{1,2})`` of a power law (``L <= 1/2``)
+_PAIR_TERMS = 88
+#: head lengths of the one-pass sums lie on the lattice ``2^(j / _LATTICE)`` (so their tail tables are reused)
+_LATTICE = 4
+#: points x modes below which every point of a one-pass evaluation shares the longest head (one block)
+_PAIR_ONE_BLOCK = 1 << 16
+#: float64 eigenvalues kept per power law for the heads
+_HEAD_CACHE = 1 << 20
+#: per-spectrum caches of the float64 one-pass sums (left out when a spectrum is pickled)
+_FLOAT_CACHES = ("_pair_last", "_lam_head_cache", "_zeta_tables")
+_ALT = np.where(np.arange(_PAIR_TERMS) % 2 == 0, 1.0, -1.0)  # binom(-1, i)
+_ALT2 = _ALT * (np.arange(_PAIR_TERMS) + 1.0)  # binom(-2, i)
 
 
 def _check_rho(rho: Any) -> np.ndarray:
@@ -245,9 +257,32 @@ class Spectrum(ABC):
         """:meth:`d2` in mpmath."""
         return self.sums_mp(rho, 2, 2)
 
+    def d1_e1(self, rho: Any) -> tuple[np.ndarray, np.ndarray]:
+        """``(d1, e1)`` with ``e1 = d1 - d2 = rho sum_k lambda_k / (lambda_k + rho)^2`` (isotropic), vectorised.
+
+        What the resolvent solvers need at every iterate (``e1 = -d d1 / d log rho``); a spectrum may give both
+        from one pass over its modes.
+
+        >>> d1, e1 = ArraySpectrum([3.0, 1.0]).d1_e1(1.0)
+        >>> float(d1), float(e1)
+        (1.25, 0.4375)
+        """
+        r = _check_rho(rho)
+        return self.sums(r, 1, 1), r * self.sums(r, 1, 2)
+
+    def _cache_key(self) -> tuple:
+        """The parameters a cached value of this spectrum depends on (its eigenvalues are otherwise fixed)."""
+        return ()
+
     def trace(self, task: Task | None = None) -> float:
-        """``sum_k w_k lambda_k`` (``E[y^2] / w_var`` for the isotropic teacher)."""
-        return float(self.sums(0.0, 1, 0, task))
+        """``sum_k w_k lambda_k`` (``E[y^2] / w_var`` for the isotropic teacher; kept per spectrum)."""
+        if task is not None and not task.is_isotropic:
+            return float(self.sums(0.0, 1, 0, task))
+        key = self._cache_key()
+        got = self.__dict__.get("_trace_iso")
+        if got is None or got[0] != key:
+            got = self._trace_iso = (key, float(self.sums(0.0, 1, 0, task)))
+        return got[1]
 
     def trace_mp(self, task: Task | None = None):
         """:meth:`trace` in mpmath."""
@@ -336,6 +371,14 @@ def _binom_series(e, K, n: int) -> list:
     out = [mpmath.mpf(1)]
     for j in range(n - 1):
         out.append(out[-1] * (e - j) / ((j + 1) * K))
+    return out
+
+
+def _poly_mul(a: list, b: list) -> list:
+    """Coefficients of the product of two polynomials (any numbers)."""
+    out: list = [None] * (len(a) + len(b) - 1)
+    for j in range(len(out)):
+        out[j] = sum(a[i] * b[j - i] for i in range(max(0, j - len(b) + 1), min(j, len(a) - 1) + 1))
     return out
 
 
@@ -434,7 +477,8 @@ class _EMPlan:
     """The ``rho``-independent parts of the Euler-Maclaurin evaluation of a power law's sums.
 
     Built once per spectrum, precision, ``p``, teacher exponent ``nu`` and set of ``q`` (same head
-    length ``K`` and number of corrections as :meth:`PowerLaw._sums_mp_em`). The derivative
+    length ``K`` and number of corrections as :meth:`PowerLaw._sums_mp_em`; for an integer ``beta`` the
+    Taylor coefficients come from a short recurrence, :meth:`_rational_series`). The derivative
     corrections are linear in the Taylor coefficients ``P_l`` of ``(rho + lambda(K + h))^-q``, so their
     weights (Bernoulli numbers times the Taylor coefficients of the numerator) are folded into one
     vector ``G`` per end point, and a new ``rho`` costs the head, one series reciprocal (and its
@@ -476,6 +520,8 @@ class _EMPlan:
             self.ok = self.b > 0 and all(a > 0 for a in self.A.values())
             if not self.ok:
                 return
+            #: an integer beta (up to 8) makes the summand rational in k: its Taylor series by a short recurrence
+            self.int_beta = float(beta) if float(beta).is_integer() and 1 <= float(beta) <= 8 else 0.0
             self.Ad = {q: _mpf_to_dec(a) for q, a in self.A.items()}
             self.bd = _mpf_to_dec(self.b)
             self.Bc = {q: _mpf_to_dec(mpmath.beta(a, self.b)) for q, a in self.A.items()}
@@ -500,11 +546,19 @@ class _EMPlan:
                         G[o - i] += sign * w * num[i]
                     if j == J:
                         last = [sign * w * num[o - i] if o - i >= 0 else mpmath.mpf(0) for i in range(m)]
-                self.ends.append({
+                end = {
                     "E": [_mpf_to_dec(v) for v in E], "G": [_mpf_to_dec(v) for v in G],
                     "last": [_mpf_to_dec(v) for v in last], "scale": _mpf_to_dec(scale), "m": m,
                     "kb": _mpf_to_dec(kk**beta / c),
-                })
+                }
+                if self.int_beta:
+                    # (rho + lambda_k (1 + h/k)^-beta)^-1 = (1 + h/k)^beta / (rho (1 + h/k)^beta + lambda_k): its
+                    # numerator and denominator are polynomials in h of degree beta (coefficients binom(beta, j) k^-j)
+                    bi = int(self.int_beta)
+                    poly = [mpmath.binomial(bi, j) / kk**j for j in range(bi + 1)]
+                    end["poly"] = [_mpf_to_dec(v) for v in poly]
+                    end["lam_k"] = _mpf_to_dec(lam_k)
+                self.ends.append(end)
 
     def evaluate(self, rho) -> dict[int, Any] | None:
         """``{q: S_{p,q}(rho)}`` as mpmath numbers, or None where this representation does not apply."""
@@ -536,14 +590,17 @@ class _EMPlan:
             last = dict.fromkeys(qs, zero)
             for end in self.ends:
                 E, m = end["E"], end["m"]
-                inv0 = one / (R + E[0])
-                P = [inv0]
-                for j in range(1, m):
-                    P.append(-inv0 * sum(map(decimal.Decimal.__mul__, E[1 : j + 1], P[j - 1 :: -1])))
-                Pq = {1: P}
-                for q in range(2, qmax + 1):
-                    prev = Pq[q - 1]
-                    Pq[q] = [sum(map(decimal.Decimal.__mul__, prev[: j + 1], P[j::-1])) for j in range(m)]
+                if "poly" in end and qmax <= 2:
+                    Pq = self._rational_series(end, R, m, qmax)
+                else:
+                    inv0 = one / (R + E[0])
+                    P = [inv0]
+                    for j in range(1, m):
+                        P.append(-inv0 * sum(map(decimal.Decimal.__mul__, E[1 : j + 1], P[j - 1 :: -1])))
+                    Pq = {1: P}
+                    for q in range(2, qmax + 1):
+                        prev = Pq[q - 1]
+                        Pq[q] = [sum(map(decimal.Decimal.__mul__, prev[: j + 1], P[j::-1])) for j in range(m)]
                 sc = end["scale"]
                 for q in qs:
                     total[q] += sc * sum(map(decimal.Decimal.__mul__, Pq[q], end["G"]))
@@ -559,6 +616,38 @@ class _EMPlan:
                     return None
                 out[q] = _dec_to_mpf(total[q])
             return out
+
+    @staticmethod
+    def _rational_series(end: dict, R, m: int, qmax: int) -> dict[int, list]:
+        """Taylor coefficients in ``h`` of ``(R + lambda_k (1 + h/k)^-beta)^-q``, ``q = 1..qmax``, integer ``beta``.
+
+        ``Q(h) P_q(h) = N(h)^q`` with ``N = (1 + h/k)^beta`` and ``Q = (R N + lambda_k)^q`` polynomials of degree
+        ``q beta``: each coefficient follows from the previous ``q beta`` ones (the same numbers as the series
+        reciprocal of ``R + E(h)``, at ``O(m beta)`` instead of ``O(m^2)`` operations).
+        """
+        N = end["poly"]
+        Q = [R * v for v in N]
+        Q[0] += end["lam_k"]
+        out = {}
+        nums = end.setdefault("poly_powers", [N])  # N^q does not depend on rho: kept with the plan
+        den = Q
+        for q in range(1, qmax + 1):
+            if q > 1:  # Q^q (and N^q once)
+                den = _poly_mul(den, Q)
+                if len(nums) < q:
+                    nums.append(_poly_mul(nums[-1], N))
+            num = nums[q - 1]
+            inv0 = 1 / den[0]
+            d = len(den) - 1
+            tail = den[1:]
+            P: list = []
+            for j in range(m):
+                acc = num[j] if j < len(num) else decimal.Decimal(0)
+                for di, pv in zip(tail[: min(d, j)], reversed(P[max(0, j - d) : j])):
+                    acc -= di * pv
+                P.append(acc * inv0)
+            out[q] = P
+        return out
 
     def _integrals(self, R) -> dict[int, Any] | None:
         """``int_K^M k^-nu lambda^p / (lambda + rho)^q dk`` for each ``q`` (incomplete beta functions)."""
@@ -661,6 +750,22 @@ class PowerLaw(Spectrum):
     def positive_count(self) -> float:
         return self.M
 
+    def _cache_key(self) -> tuple:
+        return (self.alpha, self.M, self.lambda_plus)
+
+    def __getstate__(self) -> dict:
+        # the float64 sums' caches are rebuilt on demand: not shipped with a pickled spectrum
+        return {k: v for k, v in self.__dict__.items() if k not in _FLOAT_CACHES}
+
+    def d1_e1(self, rho: Any) -> tuple[np.ndarray, np.ndarray]:
+        r = _check_rho(rho)
+        flat = np.atleast_1d(r).ravel()
+        pair = self._pair_cached(flat) if flat.size else None
+        if pair is None:
+            return super().d1_e1(r)
+        d1, e1 = pair[0].copy(), flat * pair[1]
+        return (d1.reshape(r.shape), e1.reshape(r.shape)) if r.ndim else (d1[0], e1[0])
+
     def eigenvalues(self, count: int | None = None) -> np.ndarray:
         count = self._list_size(count, 16.0)
         return self.lambda_plus * np.arange(1, count + 1, dtype=np.float64) ** (-self.beta)
@@ -726,6 +831,10 @@ class PowerLaw(Spectrum):
             if not self.finite:
                 raise ParameterError("an array task needs a finite spectrum")
             return super()._sums_np(rho, p, q, task)
+        if p == 1 and q in (1, 2) and task.nu == 0.0 and rho.size:
+            pair = self._pair_cached(rho)
+            if pair is not None:
+                return pair[q - 1].copy()
         self._check_convergent(p, task)
         if np.any(rho == 0) and q > 0 and not self.finite:
             raise ParameterError("rho must be > 0 for an infinite spectrum")
@@ -762,6 +871,168 @@ class PowerLaw(Spectrum):
         if np.any(tail):
             out[tail] += self._tail_np(rho[tail], K[tail], p, q, task.nu)
         return out
+
+    # ----- float64 d1 and S_{1,2} in one pass (the solvers' pair) ------------------------------
+    def _pair_cached(self, rho: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """``(S_{1,1}, S_{1,2})`` at ``rho`` (isotropic), the last pair kept; None where :meth:`_pair_np` fails.
+
+        The solvers and the observables ask for both sums at the same ``rho`` in turn: one evaluation gives both.
+        """
+        last = self.__dict__.get("_pair_last")
+        key = (self.alpha, self.M, self.lambda_plus)
+        if last is not None and last[0] == key and last[1].shape == rho.shape and np.array_equal(last[1], rho):
+            return last[2], last[3]
+        pair = self._pair_np(rho)
+        if pair is None:
+            return None
+        self._pair_last = (key, rho.copy(), pair[0], pair[1])
+        return pair
+
+    def _lam_head(self, count: int) -> np.ndarray | None:
+        """``lambda_1 .. lambda_count`` (float64), kept per spectrum up to :data:`_HEAD_CACHE` modes; None beyond."""
+        if count > _HEAD_CACHE:
+            return None
+        key = (self.alpha, self.lambda_plus)
+        got = self.__dict__.get("_lam_head_cache")
+        if got is None or got[0] != key or got[1].size < count:
+            n = min(_HEAD_CACHE, max(count, 1024, 2 * got[1].size if got is not None and got[0] == key else 0))
+            if self.finite:
+                n = min(n, int(self.M))
+            lam = self.lambda_plus * np.arange(1, n + 1, dtype=np.float64) ** (-self.beta)
+            lam.setflags(write=False)
+            got = self._lam_head_cache = (key, lam)
+        return got[1][:count]
+
+    def _zeta_table(self, a: float) -> np.ndarray:
+        """``Z_i = a^s_i sum_{a <= k <= M} k^-s_i``, ``s_i = (1 + i) beta``, ``i < _PAIR_TERMS`` (kept per head length).
+
+        The ``rho``-independent part of the tail series of :func:`_zeta_tail_series` for ``p = 1``, isotropic.
+        """
+        cache = self.__dict__.setdefault("_zeta_tables", {})
+        key = (a, self.alpha, self.M)
+        Z = cache.get(key)
+        if Z is None:
+            i = np.arange(_PAIR_TERMS, dtype=np.float64)
+            s = (1.0 + i) * self.beta
+            with np.errstate(under="ignore"):
+                Z = _scaled_hurwitz(s, np.full(s.shape, a))
+                if self.finite:
+                    b = self.M + 1.0
+                    Z = Z - np.exp(s * math.log(a / b)) * _scaled_hurwitz(s, np.full(s.shape, b))
+                    for j in np.flatnonzero(np.abs(s - 1.0) < 1e-3):
+                        Z[j] = _finite_scaled_zeta_near_one(float(s[j]), np.array([a]), self.M)[0]
+            if len(cache) >= 1024:
+                cache.clear()
+            cache[key] = Z
+        return Z
+
+    def _pair_np(self, rho: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """``(S_{1,1}, S_{1,2})`` at ``rho > 0`` (isotropic) in one pass; None where it does not apply.
+
+        Heads on a lattice of lengths (at least the head of :meth:`_sums_np`, so ``lambda_K <= rho/2``): the
+        points sharing a head length form one block ``lambda_k / (lambda_k + rho)`` (a BLAS matrix-vector
+        product per sum); a finite spectrum within four heads of its end is summed whole. The tail is the
+        zeta series of :func:`_zeta_tail_series` with its ``rho``-independent Hurwitz values kept per head
+        length (:meth:`_zeta_table`): a new ``rho`` costs a polynomial in ``L = lambda_(K+1) / rho``.
+        """
+        if self.beta <= 1.0 or not np.all(rho > 1e-150):  # (rho + lambda)^-2 must stay in float64's range
+            return None
+        K = self._head_size(rho, 1)
+        if np.any(np.isinf(K)) or np.max(K) > 5e7:
+            return None  # the general path raises its error
+        with np.errstate(divide="ignore"):
+            Kl = np.ceil(np.exp2(np.ceil(np.log2(K) * _LATTICE) / _LATTICE))
+        if self.finite:
+            Kl = np.where(Kl * 4 >= self.M, self.M, Kl)
+        kmax = float(Kl.max())
+        if not self.lambda_plus * kmax ** (-self.beta) > 0:  # eigenvalues that underflow: the general path
+            return None
+        if rho.size * kmax <= _PAIR_ONE_BLOCK:
+            groups = [(kmax, None)]
+        else:
+            vals, inv_idx = np.unique(Kl, return_inverse=True)
+            groups = [(float(v), np.flatnonzero(inv_idx.ravel() == j)) for j, v in enumerate(vals)]
+        d1 = np.empty(rho.size)
+        s2 = np.empty(rho.size)
+        c, beta = self.lambda_plus, self.beta
+        for Kg, idx in groups:
+            r = rho if idx is None else rho[idx]
+            n = int(Kg)
+            h1 = np.zeros(r.size)
+            h2 = np.zeros(r.size)
+            lam_all = self._lam_head(n)
+            chunk = max(256, _BLOCK // max(r.size, 1))
+            for k0 in range(0, n, chunk):
+                k1 = min(n, k0 + chunk)
+                if lam_all is not None:
+                    lam = lam_all[k0:k1]
+                else:
+                    lam = c * np.arange(k0 + 1, k1 + 1, dtype=np.float64) ** (-beta)
+                inv = 1.0 / (lam + r[:, None])
+                h1 += inv @ lam
+                inv *= inv
+                h2 += inv @ lam
+            if Kg < self.M:
+                a = Kg + 1.0
+                lam_a = c * a ** (-beta)
+                L = lam_a / r
+                lmax = float(L.max())
+                if lmax <= 0.0:  # the tail's first mode underflows: the whole tail is below float64's range
+                    nt = 1
+                else:
+                    nt = _PAIR_TERMS if lmax >= 0.5 else min(_PAIR_TERMS, int(56.3 / -math.log(lmax)) + 2)
+                Z = self._zeta_table(a)[:nt]
+                W = np.stack([_ALT[:nt] * Z, _ALT2[:nt] * Z], axis=1)
+                with np.errstate(under="ignore"):
+                    t = np.vander(L, nt, increasing=True) @ W
+                h1 += L * t[:, 0]
+                h2 += L / r * t[:, 1]
+            if idx is None:
+                d1, s2 = h1, h2
+            else:
+                d1[idx], s2[idx] = h1, h2
+        return d1, s2
+
+    def _d1_e1_model(self, rho: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """Approximate ``(d1, e1)`` (isotropic) for the float64 solvers' start; None where there is no model.
+
+        The continuum law ``d1 ~ A_beta u - 1/2``, ``e1 ~ A_beta u / beta`` with ``u = (lambda_plus / rho)^(1/beta)``
+        and ``A_beta = (pi/beta) / sin(pi/beta)`` (the sum from ``k = 1`` by Euler-Maclaurin; for ``beta = 2``
+        exact up to ``exp(-2 pi u)``). A finite ``M`` subtracts the modes past it, ``int_{M+1/2}^inf`` as a
+        series in ``1/y`` (``y = rho / lambda(M + 1/2) > 2``) plus the midpoint rule's first correction; nearer
+        the end of the spectrum (``y <= 2``) a rough saturating form. Only a start: the solvers' bracket and
+        convergence checks use the exact sums.
+        """
+        beta = self.beta
+        if beta <= 1.0:
+            return None
+        a = 1.0 / beta
+        A = math.pi * a / math.sin(math.pi * a)
+        t = rho / self.lambda_plus
+        with np.errstate(all="ignore"):
+            u = t ** (-a)
+            d1 = A * u - 0.5
+            e1 = A * u / beta
+            if self.finite:
+                b = self.M + 0.5
+                y = t * b**beta  # rho / lambda at the end of the spectrum
+                # the modes past M (midpoint rule, int_b^inf), as a series in 1/y where they are unlearned (y > 2)
+                iy = 1.0 / np.maximum(y, 2.0)
+                t1 = np.zeros_like(y)
+                t2 = np.zeros_like(y)
+                for j in range(7, -1, -1):
+                    t1 = 1.0 / ((j + 1) * beta - 1.0) - iy * t1
+                    t2 = (j + 1.0) / ((j + 1) * beta - 1.0) - iy * t2
+                tail1 = b * iy * t1 - beta * y / (b * (1.0 + y) ** 2) / 24.0
+                tail2 = b * iy * t2 + beta * y * (1.0 - y) / (b * (1.0 + y) ** 3) / 24.0
+                d1 = np.where(y > 2.0, d1 - tail1, self.M / (1.0 + y / (beta + 1.0)))
+                e1 = np.where(y > 2.0, e1 - tail2, self.M * y / (beta + 1.0) / (1.0 + y / (beta + 1.0)) ** 2)
+            lo = 1.0 / (1.0 + t)  # the first mode alone
+            e1 = np.where(d1 < lo, lo * (1.0 - lo), e1)
+            d1 = np.maximum(d1, lo)
+        if not (np.all(np.isfinite(d1)) and np.all(np.isfinite(e1)) and np.all(e1 > 0)):
+            return None
+        return d1, e1
 
     def _tail_np(self, rho, K, p: int, q: int, nu: float) -> np.ndarray:
         """``sum_{K < k <= M}`` by the zeta series; every term is scaled so nothing over- or underflows."""
