@@ -10,7 +10,12 @@ a. the ridge test loss on a grid of 10^6 ``(N, T, gamma)`` points for ``PowerLaw
    :meth:`RandomFeatureRidge.solve_mp` on 200 random grid points, next to the naive baseline measured in
    the same run (per point: ``scipy.optimize.brentq`` for ``rho_0`` and for ``rho``, with direct ``O(M)``
    sums; ``M = inf`` truncated at ``10^6`` modes), timed on a subsample and extrapolated per point; plus
-   the throughput for ``M = 10^3 .. 10^7, inf`` (cost per point independent of ``M``);
+   the throughput for ``M = 2 10^4 .. 10^7, inf`` (cost per point independent of ``M``). Also: the warm
+   throughput (median of 3) and which solver ran (``kernel``: the compiled numba kernel or the numpy
+   fallback, whose throughput is measured too), the cold build of the representation in ms on a fresh
+   spectrum with and without the disk cache, the first ``loss`` on a fresh spectrum both ways, numba's
+   first-call cost in fresh processes (compile from scratch, and load from its cache), and the ratio of the
+   warm throughput to :func:`closed_form_ceiling` measured in the same run;
 b. time per point of a 50-digit solve (the 200 reference points);
 c. time to derive the exponents symbolically (:func:`scalingsym.theory.regimes.exponents`) for the
    power law and for a new spectrum;
@@ -95,7 +100,67 @@ def _grid(n_side: int):
     return np.meshgrid(N, T, g, indexing="ij")
 
 
+def jit_first_call(timeout: float = 300.0) -> dict:
+    """numba's first-call cost of the fast-path kernel, in fresh processes: compiled from scratch (an empty
+    ``NUMBA_CACHE_DIR``) and then loaded from that cache (``cache=True``); process CPU seconds of the import of
+    numba and :mod:`scalingsym.core.fastkernel` plus :func:`~scalingsym.core.fastkernel.warm_up` (the rest of
+    the package imported before the clock starts). None without numba."""
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    from ..core.fastsums import _kernel_module
+
+    if _kernel_module() is None:
+        return {"compile_s": None, "cached_s": None}
+    code = ("import time; import scalingsym.core.resolvent; t = time.process_time(); "
+            "from scalingsym.core import fastkernel; fastkernel.warm_up(); print(time.process_time() - t)")
+    out: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="scalingsym-numba-") as tmp:
+        env = {**os.environ, "NUMBA_CACHE_DIR": tmp}
+        for key in ("compile_s", "cached_s"):
+            try:
+                run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                                     timeout=timeout, check=True)
+                out[key] = float(run.stdout.strip().splitlines()[-1])
+            except (subprocess.SubprocessError, ValueError, IndexError, OSError):
+                out[key] = None
+    return out
+
+
+class _numpy_kernel:
+    """Within the block, batches on interpolated spectra use the numpy solver (``SCALINGSYM_KERNEL=numpy``)."""
+
+    def __enter__(self):
+        import os
+
+        self.old = os.environ.get("SCALINGSYM_KERNEL")
+        os.environ["SCALINGSYM_KERNEL"] = "numpy"
+        return self
+
+    def __exit__(self, *exc):
+        import os
+
+        if self.old is None:
+            os.environ.pop("SCALINGSYM_KERNEL", None)
+        else:
+            os.environ["SCALINGSYM_KERNEL"] = self.old
+
+
+def _cold_build(spec, disk_cache: bool, panels: tuple[int, int]) -> dict:
+    """A fresh interpolated representation of ``spec`` over the lattice ``panels``: build (or load) time."""
+    from ..core.fastsums import InterpolatedSpectrum
+
+    fresh = InterpolatedSpectrum(spec, disk_cache=disk_cache, continuation=True)
+    h = fresh.h
+    with _Timer() as t:
+        fresh._ensure((panels[0] + 0.5) * h, (panels[1] - 0.5) * h)
+    return {"ms": 1e3 * t.cpu, "state": fresh.cache_state, "exact_sum_evaluations": fresh.exact_evaluations}
+
+
 def bench_surface(M: float, n_side: int, n_ref: int, n_naive: int, rng) -> dict:
+    from ..core.fastsums import InterpolatedSpectrum
     from ..core.spectra import PowerLaw
     from ..models.ridge import RandomFeatureRidge, fast_ridge
 
@@ -105,8 +170,37 @@ def bench_surface(M: float, n_side: int, n_ref: int, n_naive: int, rng) -> dict:
     Ng, Tg, gg = _grid(n_side)
     with _Timer() as t_cold:
         loss = fast.loss(Ng, Tg, gg)
-    with _Timer() as t_warm:
-        loss2 = fast.loss(Ng, Tg, gg)
+    cold_state = fast.spectrum.cache_state
+    warm_times = []
+    for _ in range(3):
+        with _Timer() as t_warm:
+            loss2 = fast.loss(Ng, Tg, gg)
+        warm_times.append(t_warm.cpu)
+    t_warm_cpu = float(np.median(warm_times))
+    # the first loss on a fresh representation of a fresh spectrum object (nothing it computed before is reused),
+    # without and then with the disk cache (which the runs above wrote)
+    first = {}
+    for key, disk in (("no_disk_cache", False), ("disk_cache", True)):
+        model = RandomFeatureRidge(InterpolatedSpectrum(PowerLaw(alpha=1, M=M), disk_cache=disk, continuation=True))
+        with _Timer() as t_first:
+            model.loss(Ng, Tg, gg)
+        first[key] = {"cpu_s": t_first.cpu, "state": model.spectrum.cache_state}
+    builds = {key: _cold_build(PowerLaw(alpha=1, M=M), disk, fast.spectrum.panels) for key, disk in
+              (("no_disk_cache", False), ("disk_cache", True))}
+    # the point-by-point solve (no continuation along gamma: each point's bits depend on that point alone, as in
+    # sweeps); warm, median of 3
+    pointwise = RandomFeatureRidge(InterpolatedSpectrum(spec, continuation=False))
+    pointwise.loss(Ng, Tg, gg)
+    t_pointwise = _median_time(lambda: pointwise.loss(Ng, Tg, gg), 3)
+    # the numpy fallback (the solver without numba, and the fast path before the kernel) on the same grid: warm
+    # (one run) and cold on a fresh representation without the disk cache
+    with _numpy_kernel():
+        with _Timer() as t_np:
+            fast.loss(Ng, Tg, gg)
+        model = RandomFeatureRidge(InterpolatedSpectrum(PowerLaw(alpha=1, M=M), disk_cache=False))
+        with _Timer() as t_np_cold:
+            model.loss(Ng, Tg, gg)
+    t_numpy = t_np.cpu
     tracemalloc.start()
     fast.loss(Ng[: n_side // 4], Tg[: n_side // 4], gg[: n_side // 4])
     peak = tracemalloc.get_traced_memory()[1]
@@ -143,7 +237,22 @@ def bench_surface(M: float, n_side: int, n_ref: int, n_naive: int, rng) -> dict:
         "fast_cpu_s": t_cold.cpu,
         "fast_wall_s": t_cold.wall,
         "fast_points_per_s": fast_pps,
-        "fast_warm_points_per_s": pts / t_warm.cpu,
+        "fast_warm_points_per_s": pts / t_warm_cpu,
+        "fast_warm_timing": "median of 3",
+        "fast_cold_cache_state": cold_state,
+        "kernel": fast.spectrum.kernel,
+        "numpy_fallback_warm_points_per_s": pts / t_numpy,
+        "numpy_fallback_cold_first_loss_points_per_s_no_disk_cache": pts / t_np_cold.cpu,
+        "pointwise_warm_points_per_s": pts / t_pointwise,
+        "cold_first_loss_points_per_s_no_disk_cache": pts / first["no_disk_cache"]["cpu_s"],
+        "cold_first_loss_points_per_s_disk_cache": pts / first["disk_cache"]["cpu_s"],
+        "cold_first_loss_cache_states": {k: v["state"] for k, v in first.items()},
+        "cold_build_ms_no_disk_cache": builds["no_disk_cache"]["ms"],
+        "cold_build_ms_disk_cache": builds["disk_cache"]["ms"],
+        "cold_build_states": {k: v["state"] for k, v in builds.items()},
+        "cold_build_exact_sum_evaluations": {k: v["exact_sum_evaluations"] for k, v in builds.items()},
+        "target_warm_points_per_s": 2e6,
+        "target_cold_build_ms": 50.0,
         "fast_consistent": bool(np.array_equal(loss, loss2)),
         "interpolation_error_bound": fast.spectrum.error_bound,
         "representation_panels": int(np.diff(fast.spectrum.panels)[0]),
@@ -173,10 +282,12 @@ def bench_M_independence(n_side: int) -> list[dict]:
     Ng, Tg, gg = _grid(n_side)
     for Mx in (2e4, 1e5, 1e6, 1e7, math.inf):  # M > the grid's largest N, T (1e4)
         fast = fast_ridge(RandomFeatureRidge(PowerLaw(alpha=1, M=Mx)))
-        fast.loss(Ng, Tg, gg)  # build
-        with _Timer() as t:
-            fast.loss(Ng, Tg, gg)
-        rows.append({"M": None if math.isinf(Mx) else Mx, "warm_points_per_s": Ng.size / t.cpu})
+        with _Timer() as t0:
+            fast.loss(Ng, Tg, gg)  # build (or load from the disk cache)
+        t_warm = _median_time(lambda f=fast: f.loss(Ng, Tg, gg), 3)
+        rows.append({"M": None if math.isinf(Mx) else Mx, "warm_points_per_s": Ng.size / t_warm,
+                     "kernel": fast.spectrum.kernel, "first_call_cpu_s": t0.cpu,
+                     "cache_state": fast.spectrum.cache_state})
     return rows
 
 
@@ -491,6 +602,11 @@ def run_benchmark(quick: bool = False, seed: int = 0) -> dict:
     n_side, n_ref, n_naive = (100, 200, 20) if not quick else (20, 10, 3)
     out: dict[str, Any] = {"quick": quick, "time_unit": "process CPU seconds (wall next to them)"}
     with _Timer() as total:
+        # numba's one-off import and JIT load (reported in a_jit_first_call) stay out of the cold timings of row a
+        from ..core.fastsums import _kernel_module
+
+        with _Timer() as t_jit:
+            kernel = _kernel_module()  # imports numba and compiles or loads the kernel
         a = [bench_surface(M, n_side, n_ref, n_naive, rng) for M in (1e5, math.inf)]
         mp_cpu = sum(r.pop("_mp_cpu") for r in a)
         mp_wall = sum(r.pop("_mp_wall") for r in a)
@@ -508,7 +624,10 @@ def run_benchmark(quick: bool = False, seed: int = 0) -> dict:
         for r in a:
             r["closed_form_points_per_s"] = ceiling["points_per_s"]
             r["warm_ratio_to_closed_form"] = r["fast_warm_points_per_s"] / ceiling["points_per_s"]
+            r["ok_warm"] = bool(r["fast_warm_points_per_s"] >= r["target_warm_points_per_s"])
+            r["ok_cold_build"] = bool(r["cold_build_ms_disk_cache"] <= r["target_cold_build_ms"])
         out["a_closed_form_ceiling"] = ceiling
+        out["a_jit_first_call"] = {**jit_first_call(), "in_this_run_s": t_jit.cpu if kernel is not None else None}
         out["g_small_batches_vs_peers"] = bench_small_batches(quick)
         out["c_symbolic_exponents"] = bench_symbolic()
         out["d_monte_carlo"] = bench_monte_carlo(quick)
@@ -534,6 +653,18 @@ def format_table(res: dict) -> str:
                      f"{r['max_rel_error_vs_50_digits']:.2e} (sum bound {r['interpolation_error_bound']:.1e}) | "
                      f"<= 1e-10 | {r['ok']}")
         lines.append(f"a | {s}: peak traced memory, 1/4 grid | {r['fast_peak_memory_MB_quarter_grid']:.0f} MB | | ")
+        if "kernel" in r:
+            lines.append(f"a | {s}: warm pts/s, kernel {r['kernel']} (pointwise, no continuation; numpy fallback) | "
+                         f"{r['fast_warm_points_per_s']:.3g} ({r['pointwise_warm_points_per_s']:.3g}; "
+                         f"{r['numpy_fallback_warm_points_per_s']:.3g}) | "
+                         f">= {r['target_warm_points_per_s']:.0e} | {r.get('ok_warm', '')}")
+            lines.append(f"a | {s}: numpy fallback cold (first loss, no disk cache; the path before the kernel), "
+                         f"pts/s | {r['numpy_fallback_cold_first_loss_points_per_s_no_disk_cache']:.3g} | | ")
+            lines.append(f"a | {s}: cold build ms, disk cache (none) ; first loss pts/s, disk cache (none) | "
+                         f"{r['cold_build_ms_disk_cache']:.1f} ({r['cold_build_ms_no_disk_cache']:.0f}) ; "
+                         f"{r['cold_first_loss_points_per_s_disk_cache']:.3g} "
+                         f"({r['cold_first_loss_points_per_s_no_disk_cache']:.3g}) | "
+                         f"<= {r['target_cold_build_ms']:g} ms | {r.get('ok_cold_build', '')}")
     def m_str(m):
         return "inf" if m is None else f"{m:.0e}"
 
@@ -545,6 +676,11 @@ def format_table(res: dict) -> str:
         lines.append(f"a | closed-form ceiling (MRS ridgeless law, numpy), pts/s | {cc['points_per_s']:.3g}; "
                      "fast warm / ceiling: " + ", ".join(f"{r['spectrum']}: 1/{1 / r['warm_ratio_to_closed_form']:.3g}"
                                             for r in res["a_loss_surface"]) + " | within 6x | ")
+    jit = res.get("a_jit_first_call")
+    if jit is not None and jit.get("compile_s") is not None:
+        cached = "n/a" if jit.get("cached_s") is None else f"{jit['cached_s']:.2f}"
+        lines.append(f"a | numba first call (import + compile ; from its disk cache), s | {jit['compile_s']:.2f} ; "
+                     f"{cached} | (outside the cold timings) | ")
     g = res.get("g_small_batches_vs_peers")
     if g is not None:
         for r in g["rows"]:

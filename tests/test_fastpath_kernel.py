@@ -1,0 +1,368 @@
+"""The compiled kernel of the fast path, its numpy fallback, the disk cache and the automatic exact/fast choice.
+
+No timing asserts (speed is in ``bench`` row a).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from scalingsym.core import fastsums
+from scalingsym.core.errors import ConvergenceError, ParameterError
+from scalingsym.core.fastsums import InterpolatedSpectrum, cache_dir, kernel_name
+from scalingsym.core.resolvent import solve_rho
+from scalingsym.core.spectra import ArraySpectrum, PowerLaw
+from scalingsym.core.tasks import Task
+from scalingsym.models.ridge import AUTO_FAST_MIN_POINTS, RandomFeatureRidge, fast_ridge
+
+numba_only = pytest.mark.skipif(fastsums._kernel_module() is None, reason="numba is not installed")
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path, monkeypatch):
+    """Every test on its own disk cache (and the kernel chosen by what is installed, not by the environment)."""
+    monkeypatch.setenv("SCALINGSYM_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("SCALINGSYM_KERNEL", raising=False)
+
+
+def _exact(spec) -> RandomFeatureRidge:
+    model = RandomFeatureRidge(spec)
+    model.auto_fast_min_points = math.inf  # the exact sums at any batch size
+    return model
+
+
+def _points(rng, k: int, M: float):
+    top = 4.0 if not math.isfinite(M) else math.log10(M) - 0.3
+    N = 10 ** rng.uniform(1, top, k)
+    T = 10 ** rng.uniform(1, top, k)
+    g = 10 ** rng.uniform(-6, 0, k)
+    g[:20] = 0.0  # ridgeless
+    T[20:30] = N[20:30]  # ridgeless peak (loss = inf)
+    g[20:30] = 0.0
+    T[30:40] = N[30:40]  # N = T at a ridge
+    N[40:50] = np.inf  # kernel ridge limit (ridgeless only: gamma > 0 needs the normalised regulariser)
+    g[40:50] = 0.0
+    T[50:60] = np.inf
+    g[50:60] = 0.0
+    return N, T, g
+
+
+def _rel(a, b) -> float:
+    a, b = np.asarray(a), np.asarray(b)
+    fin = np.isfinite(b)
+    assert np.array_equal(fin, np.isfinite(a))
+    assert np.array_equal(a[~fin], b[~fin])
+    both0 = (a == 0) & (b == 0)
+    sel = fin & ~both0
+    return float(np.max(np.abs(a[sel] / b[sel] - 1))) if np.any(sel) else 0.0
+
+
+# ------------------------------------------------------------------------------- kernel vs exact --
+@numba_only
+@pytest.mark.parametrize("M", [10**4, math.inf, 300])
+def test_kernel_matches_exact_loss(M):
+    spec = PowerLaw(alpha=1, M=M)
+    exact = _exact(spec)
+    fast = fast_ridge(exact)
+    assert fast.spectrum.kernel == "numba"
+    N, T, g = _points(np.random.default_rng(5), 400, M)
+    if math.isfinite(M):  # min(N, T) beyond M: rho = 0 at gamma = 0, loss 0
+        N[60:70], T[60:70], g[60:70] = 2 * M, 3 * M, 0.0
+    a, b = fast.solve(N, T, g), exact.solve(N, T, g)
+    assert _rel(a.loss, b.loss) < 1e-11
+    assert _rel(a.rho, b.rho) < 1e-11
+    assert _rel(a.d1, b.d1) < 1e-11
+    assert np.isinf(a.loss[20:30]).all()
+    # one-resource limits with a ridge, through the normalised regulariser
+    s = 10 ** np.random.default_rng(6).uniform(-8, -2, 40)
+    for NN, TT in ((math.inf, 300.0), (300.0, math.inf), (math.inf, math.inf)):
+        assert _rel(fast.solve_normalised(NN, TT, s).loss, exact.solve_normalised(NN, TT, s).loss) < 1e-11
+
+
+@numba_only
+def test_kernel_roots_match_vector_solver_and_residual():
+    spec = PowerLaw(alpha=0.6, M=5000)
+    fast = InterpolatedSpectrum(spec)
+    rng = np.random.default_rng(7)
+    N = 10 ** rng.uniform(1, 3.5, 3000)
+    T = 10 ** rng.uniform(1, 3.5, 3000)
+    s = 10 ** rng.uniform(-12, 1, 3000)
+    s[:100] = 0.0
+    rho, d1, e1 = fast.solve_isotropic(s, N, T)
+    want = solve_rho(spec, s, N, T)  # the exact sums, the vector solver
+    assert np.max(np.abs(rho / want - 1)) < 1e-12
+    aN, aT = 1 - d1 / N, 1 - d1 / T
+    with np.errstate(all="ignore"):
+        resid = rho * aN * aT / s - 1
+    ok = (np.minimum(aN, aT) > 1e-2)[100:]  # the residual's round-off grows like 1 / (1 - d1/N)
+    assert ok.sum() > 1000 and np.max(np.abs(resid[100:][ok])) < 1e-11
+    assert np.max(np.abs(d1[:100] / np.minimum(N, T)[:100] - 1)) < 1e-12
+    assert np.max(np.abs(e1 / (rho * spec.sums(rho, 1, 2)) - 1)) < 1e-12
+
+
+@numba_only
+def test_kernel_finite_spectrum_with_few_modes_and_zeros():
+    spec = ArraySpectrum(np.concatenate([np.random.default_rng(3).exponential(size=60) ** 3, [0.0, 0.0]]))
+    exact = _exact(spec)
+    fast = fast_ridge(exact)
+    N = np.array([5.0, 30.0, 59.0, 60.0, 61.0, 100.0, 30.0, 30.0])
+    T = np.array([200.0, 30.0, 80.0, 90.0, 70.0, 200.0, np.inf, 45.0])
+    g = np.array([1e-3, 1e-4, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0])
+    assert _rel(fast.loss(N, T, g), exact.loss(N, T, g)) < 1e-11
+
+
+# --------------------------------------------------------------------------- numpy fallback --
+@numba_only
+@pytest.mark.parametrize("M", [10**5, math.inf])
+def test_numpy_fallback_matches_kernel(M, monkeypatch):
+    exact = RandomFeatureRidge(PowerLaw(alpha=1, M=M))
+    fast = fast_ridge(exact)
+    N, T, g = _points(np.random.default_rng(8), 500, M)
+    a = fast.solve(N, T, g)
+    monkeypatch.setenv("SCALINGSYM_KERNEL", "numpy")
+    assert kernel_name() == "numpy" and fast.spectrum.kernel == "numpy"
+    b = fast.solve(N, T, g)
+    assert _rel(a.rho, b.rho) < 1e-12 and _rel(a.d1, b.d1) < 1e-12 and _rel(a.d2, b.d2) < 1e-12
+    # the loss to 1e-12 away from the regulated peak N = T (its condition number there is 1 / (1 - d1/N))
+    away = np.abs(N / T - 1) > 1e-3
+    assert _rel(a.loss[away], b.loss[away]) < 1e-12
+    assert _rel(a.loss, b.loss) < 1e-11
+    # the numpy path is the vector solver on the interpolated sums, bit for bit
+    s = np.where(g == 0, 0.0, g / exact.u_var / (N * T))
+    assert np.array_equal(b.rho, solve_rho(fast.spectrum, s, N, T))
+
+
+@numba_only
+def test_kernel_point_results_do_not_depend_on_the_batch():
+    # without continuation each point's bits are a function of that point (chunk-invariant sweeps rely on it)
+    fast = InterpolatedSpectrum(PowerLaw(alpha=1, M=10**4))
+    Ng, Tg, gg = np.meshgrid(np.logspace(1, 3, 7), np.logspace(1, 3, 5), np.logspace(-6, 0, 9), indexing="ij")
+    s = gg * 1e4 / (Ng * Tg)
+    whole = fast.solve_isotropic(s, Ng, Tg)
+    for chunk in (slice(0, None, 2), slice(3, 40), slice(100, 101)):
+        part = fast.solve_isotropic(s.ravel()[chunk], Ng.ravel()[chunk], Tg.ravel()[chunk])
+        for w, p in zip(whole, part):
+            assert w.ravel()[chunk].tobytes() == p.tobytes()
+    fresh = InterpolatedSpectrum(PowerLaw(alpha=1, M=10**4), continuation=True, disk_cache=False)
+    cold = fresh.solve_isotropic(s, Ng, Tg)  # builds its panels on the way (the solve resumes after each)
+    warm = fresh.solve_isotropic(s, Ng, Tg)
+    assert np.max(np.abs(cold[0] / whole[0] - 1)) < 1e-13
+    for c, w in zip(cold, warm):  # with continuation too, one pass over the batch: the same bits cold and warm
+        assert c.tobytes() == w.tobytes()
+
+
+def test_solve_isotropic_without_numba(monkeypatch):
+    monkeypatch.setattr(fastsums, "_KERNEL", [None])
+    assert kernel_name() == "numpy"
+    fast = InterpolatedSpectrum(PowerLaw(alpha=1, M=2000))
+    rho, d1, e1 = fast.solve_isotropic([1e-5, 0.0, 0.0], [100.0, 3000.0, np.inf], [300.0, 4000.0, np.inf])
+    assert rho[1] == 0.0 and rho[2] == 0.0 and np.isnan(d1[1:]).all()
+    assert abs(rho[0] * (1 - d1[0] / 100) * (1 - d1[0] / 300) / 1e-5 - 1) < 1e-12
+    with pytest.raises(ParameterError, match="numba"):
+        fast.solve_isotropic(1e-5, 100.0, 300.0, kernel="numba")
+
+
+def test_solve_isotropic_bad_input():
+    fast = InterpolatedSpectrum(PowerLaw(alpha=1, M=2000))
+    with pytest.raises(ParameterError, match="N must"):
+        fast.solve_isotropic(1e-3, -1.0, 10.0)
+    with pytest.raises(ParameterError, match="T must"):
+        fast.solve_isotropic(1e-3, 10.0, np.nan)
+    with pytest.raises(ParameterError, match="regulariser"):
+        fast.solve_isotropic(-1.0, 10.0, 10.0)
+    with pytest.raises(ParameterError, match="kernel"):
+        fast.solve_isotropic(1e-3, 10.0, 10.0, kernel="fortran")
+    empty = fast.solve_isotropic(np.empty(0), np.empty(0), np.empty(0))
+    assert all(v.shape == (0,) for v in empty)
+
+
+@numba_only
+def test_kernel_reports_no_convergence(monkeypatch):
+    from scalingsym.core import fastkernel
+
+    fast = InterpolatedSpectrum(PowerLaw(alpha=1, M=2000))
+    fast.solve_isotropic(1e-4, 100.0, 300.0)
+
+    def stuck(s, N, T, C, i0, h, tr, Mp, cont, start, state, rho, d1, e1, status, xreq):
+        status[:] = fastkernel.NO_CONVERGENCE
+        return s.size
+
+    monkeypatch.setattr(fastkernel, "solve_batch", stuck)
+    with pytest.raises(ConvergenceError, match="did not converge"):
+        fast.solve_isotropic(1e-4, 100.0, 300.0)
+
+    def no_bracket(s, N, T, C, i0, h, tr, Mp, cont, start, state, rho, d1, e1, status, xreq):
+        status[:] = fastkernel.NO_BRACKET
+        return s.size
+
+    monkeypatch.setattr(fastkernel, "solve_batch", no_bracket)
+    with pytest.raises(ConvergenceError, match="no bracket"):
+        fast.solve_isotropic(1e-4, 100.0, 300.0)
+
+
+@numba_only
+def test_other_degrees_and_panels():
+    spec = PowerLaw(alpha=1.5, M=10**4)
+    s = 10 ** np.random.default_rng(9).uniform(-9, -1, 300)
+    N, T = np.full(300, 200.0), np.full(300, 700.0)
+    want = solve_rho(spec, s, N, T)
+    for panel, degree in ((0.5, 15), (0.25, 11), (0.125, 9)):
+        fast = InterpolatedSpectrum(spec, panel=panel, degree=degree)
+        assert np.max(np.abs(fast.solve_isotropic(s, N, T)[0] / want - 1)) < 1e-12
+
+
+# ----------------------------------------------------------------------------- disk cache ----
+def test_disk_cache_round_trip(tmp_path):
+    spec = PowerLaw(alpha=1, M=10**4)
+    rho = np.logspace(-7, 2, 50)
+    first = InterpolatedSpectrum(spec)
+    want = first.sums(rho, 1, 1)
+    assert first.cache_state == "built"
+    files = list(cache_dir().glob("interp-*.npz"))
+    assert len(files) == 1
+    again = InterpolatedSpectrum(PowerLaw(alpha=1, M=10**4))
+    assert again.sums(rho, 1, 1).tobytes() == want.tobytes()  # the same panels, bit for bit
+    assert again.cache_state == "disk" and again.panels == first.panels
+    assert again.exact_evaluations < first.exact_evaluations / 10  # only the spot check
+    # a wider range: the loaded panels are extended and the file rewritten with the union
+    wider = InterpolatedSpectrum(PowerLaw(alpha=1, M=10**4))
+    wider.sums(np.logspace(-9, 3, 5), 1, 1)
+    assert wider.cache_state == "disk+built" and wider.panels[1] - wider.panels[0] > np.diff(first.panels)[0]
+    # other parameters, panels or degrees are other files; the disk cache can be switched off
+    InterpolatedSpectrum(PowerLaw(alpha=1 + 1e-9, M=10**4)).sums(rho, 1, 1)
+    InterpolatedSpectrum(spec, degree=12).sums(rho, 1, 1)
+    assert len(list(cache_dir().glob("interp-*.npz"))) == 3
+    off = InterpolatedSpectrum(spec, disk_cache=False)
+    off.sums(rho, 1, 1)
+    assert off.cache_state == "built"
+
+
+def test_disk_cache_is_told_apart_for_spectra_that_describe_themselves_alike():
+    a = ArraySpectrum([3.0, 1.0, 0.5], name="same")
+    b = ArraySpectrum([3.0, 1.0, 0.25], name="same")
+    rho = np.logspace(-3, 1, 20)
+    InterpolatedSpectrum(a).sums(rho, 1, 1)
+    fb = InterpolatedSpectrum(b)
+    assert np.max(np.abs(fb.sums(rho, 1, 1) / b.sums(rho, 1, 1) - 1)) < 1e-12
+    assert fb.cache_state == "built"
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncate", "coefficients", "shape", "nan", "error_bound"])
+def test_corrupt_cache_file_falls_back_to_building(damage):
+    spec = PowerLaw(alpha=1, M=10**4)
+    rho = np.logspace(-6, 1, 30)
+    ref = InterpolatedSpectrum(spec)
+    want = ref.sums(rho, 1, 2)
+    (path,) = cache_dir().glob("interp-*.npz")
+    if damage == "garbage":
+        path.write_bytes(b"not an npz file")
+    elif damage == "truncate":
+        path.write_bytes(path.read_bytes()[:200])
+    else:
+        with np.load(path) as f:
+            data = dict(f)
+        if damage == "coefficients":  # plausible numbers, wrong values: caught by the spot check
+            data["C1"] = data["C1"] * (1 + 1e-9)
+        elif damage == "shape":
+            data["C1"] = data["C1"][:-1]
+        elif damage == "nan":
+            data["C2"][0, 0] = np.nan
+        else:
+            data["error_bound"] = np.float64(1.0)
+        np.savez(path, **data)
+    fresh = InterpolatedSpectrum(spec)
+    got = fresh.sums(rho, 1, 2)
+    assert fresh.cache_state == "built"
+    assert got.tobytes() == want.tobytes()
+    assert InterpolatedSpectrum(spec).sums(rho, 1, 2).tobytes() == want.tobytes()  # the file was rewritten
+
+
+def test_unwritable_cache_is_ignored(tmp_path, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    monkeypatch.setenv("SCALINGSYM_CACHE", str(blocker / "sub"))  # a folder that cannot be made
+    fast = InterpolatedSpectrum(PowerLaw(alpha=1, M=3000))
+    rho = np.logspace(-5, 1, 10)
+    assert np.max(np.abs(fast.sums(rho, 1, 1) / PowerLaw(alpha=1, M=3000).sums(rho, 1, 1) - 1)) < 1e-12
+    monkeypatch.setenv("SCALINGSYM_CACHE", "off")
+    assert cache_dir() is None
+    assert InterpolatedSpectrum(PowerLaw(alpha=1, M=3000))._cache_path() is None
+
+
+def test_cache_keeps_a_bounded_number_of_files(monkeypatch):
+    monkeypatch.setattr(fastsums, "_MAX_FILES", 2)
+    for alpha in (0.5, 1.0, 1.5):
+        InterpolatedSpectrum(PowerLaw(alpha=alpha, M=500)).sums(np.array([1e-2, 1.0]), 1, 1)
+    assert len(list(cache_dir().glob("interp-*.npz"))) == 2
+
+
+def test_cache_dir_default(monkeypatch, tmp_path):
+    monkeypatch.delenv("SCALINGSYM_CACHE")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache_dir() == tmp_path / "xdg" / "scalingsym"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert cache_dir() == tmp_path / "home" / ".cache" / "scalingsym"
+
+
+# ------------------------------------------------------------------ automatic exact/fast choice --
+@pytest.mark.parametrize("M", [10**5, math.inf])
+def test_auto_choice_large_batch_matches_exact(M):
+    auto = RandomFeatureRidge(PowerLaw(alpha=1, M=M))
+    exact = _exact(PowerLaw(alpha=1, M=M))
+    k = AUTO_FAST_MIN_POINTS
+    N, T, g = _points(np.random.default_rng(10), k, M)
+    assert auto._batch_spectrum(k) is not auto.spectrum
+    a = auto.solve(N, T, g)
+    b = exact.solve(N, T, g)
+    assert _rel(a.loss, b.loss) < 1e-11
+    assert _rel(a.bias, b.bias) < 1e-11
+    assert _rel(a.rho, b.rho) < 1e-11
+
+
+def test_auto_choice_small_batches_unchanged():
+    spec = PowerLaw(alpha=1, M=10**4)
+    auto, exact = RandomFeatureRidge(spec), _exact(spec)
+    rng = np.random.default_rng(11)
+    N, T, g = 10 ** rng.uniform(1, 3, 300), 10 ** rng.uniform(1, 3, 300), 10 ** rng.uniform(-6, 0, 300)
+    assert auto._batch_spectrum(N.size) is spec
+    assert auto.loss(N, T, g).tobytes() == exact.loss(N, T, g).tobytes()  # bit for bit: the exact sums
+    assert auto.loss(N, T, g).tobytes() == np.asarray(RandomFeatureRidge(spec).loss(N, T, g)).tobytes()
+    assert float(auto.loss(100.0, 400.0, 1e-3)) == float(exact.loss(100.0, 400.0, 1e-3))
+
+
+def test_auto_choice_only_for_the_isotropic_task_and_with_noise():
+    spec = PowerLaw(alpha=1, M=3000)
+    task = Task.power(0.5)
+    model = RandomFeatureRidge(spec, task=task)
+    assert model._batch_spectrum(10**6) is spec
+    noisy = RandomFeatureRidge(spec, noise=0.2)
+    exact = RandomFeatureRidge(spec, noise=0.2)
+    exact.auto_fast_min_points = math.inf
+    N, T, g = _points(np.random.default_rng(12), 5000, 3000)
+    a, b = noisy.solve(N, T, g), exact.solve(N, T, g)
+    assert _rel(a.loss, b.loss) < 1e-11
+    # the noise gain diverges at the ridgeless peak N = T (both inf or huge there); elsewhere the same numbers
+    peak = (N == T) & (g == 0)
+    assert _rel(a.noise[~peak], b.noise[~peak]) < 1e-11 and np.all(np.abs(a.noise[peak]) > 1e12)
+    assert fast_ridge(noisy).noise == 0.2
+
+
+def test_auto_choice_falls_back_where_the_representation_fails(monkeypatch):
+    spec = PowerLaw(alpha=1, M=3000)
+    model = RandomFeatureRidge(spec)
+
+    def refuse(self, idx):
+        raise ConvergenceError("Chebyshev representation misses rtol")
+
+    monkeypatch.setattr(InterpolatedSpectrum, "_build", refuse)
+    monkeypatch.setenv("SCALINGSYM_CACHE", "off")
+    N = np.logspace(1, 3, 5000)
+    got = model.loss(N, 2000.0, 1e-3)
+    exact = _exact(spec)
+    assert got.tobytes() == exact.loss(N, 2000.0, 1e-3).tobytes()
+    assert model._batch_spectrum(5000) is spec  # remembered: no second attempt
+
