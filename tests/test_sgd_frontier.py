@@ -105,3 +105,16 @@ def test_sub_phase_Ic_frontier_from_the_loss_curves():
     assert ph["phase"] == "Ic" and ph["xi"] == sp.Rational(25, 44)
     assert abs(fr["xi_local"][-1] - float(ph["xi"])) < 0.015
     assert float(ph["eta"]) - 0.04 < fr["eta_local"][-1] < float(ph["eta"]) and fr["eta_local"][-1] > fr["eta_local"][0]
+
+
+def test_plrf_frontier_and_cli_refuse_what_they_cannot_measure(capsys):
+    from scalingsym.cli import main
+    from scalingsym.models.sgd import plrf_frontier
+
+    with pytest.raises(ParameterError, match=r"alpha must be in \[0.001, 50\]"):
+        plrf_frontier(1e-300, 0.5, [1e7])
+    with pytest.raises(ParameterError, match="lr_fraction"):
+        plrf_frontier(0.7, 0.2, [1e7], lr_fraction=1.5)
+    # below the high-dimensional line the optimum leaves the searched range: a one-line error, exit 2 or 3
+    assert main(["phases", "--alpha", "0.2", "--beta", "0.2", "--numeric", "--json"]) in (2, 3)
+    assert "high-dimensional line" in capsys.readouterr().err

@@ -47,9 +47,15 @@ def _numeric(alpha: str, beta: str) -> dict:
     """Local exponents of the numeric frontier (loss curves minimised over ``d``) at ``f = 1e7, 1e8, 1e9``."""
     import numpy as np
 
+    from ..core.errors import ConvergenceError
     from ..models.sgd import plrf_frontier
 
-    fr = plrf_frontier(alpha, beta, np.logspace(7, 9, 3), B=8)
+    try:
+        fr = plrf_frontier(alpha, beta, np.logspace(7, 9, 3), B=8)
+    except ConvergenceError as exc:
+        raise ConvergenceError(f"--numeric: {exc} (searched d in 10^1..10^5.5 at f = 1e7..1e9; below the "
+                               "high-dimensional line 2 (alpha + beta) <= 1 or near alpha = 0 the optimum leaves "
+                               "that range)") from exc
     return {"f": [float(x) for x in fr["f"]], "d_opt": [float(x) for x in fr["N_opt"]],
             "xi_local": [float(x) for x in fr["xi_local"]], "eta_local": [float(x) for x in fr["eta_local"]],
             "setup": "one-pass SGD deterministic equivalent, " + fr["setup"] + "; local exponents between "

@@ -409,8 +409,8 @@ def plrf_frontier(alpha: Any, beta: Any, f: Any, B: Any = 8, lr_fraction: float 
 
     al = float(parse_exact_number(alpha, "alpha"))
     be = float(parse_exact_number(beta, "beta"))
-    if not (al > 0 and be > 0):
-        raise ParameterError(f"alpha and beta must be > 0; got {alpha}, {beta}")
+    if not (1e-3 <= al <= 50 and 0 < be <= 50):
+        raise ParameterError(f"alpha must be in [0.001, 50] and beta in (0, 50]; got alpha = {alpha}, beta = {beta}")
     if not (0 < float(lr_fraction) < 1):
         raise ParameterError(f"lr_fraction must be in (0, 1); got {lr_fraction}")
     if not (1 <= float(hidden_ratio) <= 1e3):
