@@ -180,26 +180,19 @@ def test_solve_isotropic_bad_input():
 
 
 @numba_only
-def test_kernel_reports_no_convergence(monkeypatch):
+@pytest.mark.parametrize(("code", "message"), [("NO_CONVERGENCE", "did not converge"), ("NO_BRACKET", "no bracket")])
+def test_kernel_reports_failures(monkeypatch, code, message):
     from scalingsym.core import fastkernel
 
     fast = InterpolatedSpectrum(PowerLaw(alpha=1, M=2000))
     fast.solve_isotropic(1e-4, 100.0, 300.0)
 
-    def stuck(s, N, T, C, i0, h, tr, Mp, cont, start, state, rho, d1, e1, status, xreq):
-        status[:] = fastkernel.NO_CONVERGENCE
+    def failing(s, N, T, C, i0, h, tr, Mp, cont, start, state, rho, d1, e1, status, xreq):
+        status[:] = getattr(fastkernel, code)
         return s.size
 
-    monkeypatch.setattr(fastkernel, "solve_batch", stuck)
-    with pytest.raises(ConvergenceError, match="did not converge"):
-        fast.solve_isotropic(1e-4, 100.0, 300.0)
-
-    def no_bracket(s, N, T, C, i0, h, tr, Mp, cont, start, state, rho, d1, e1, status, xreq):
-        status[:] = fastkernel.NO_BRACKET
-        return s.size
-
-    monkeypatch.setattr(fastkernel, "solve_batch", no_bracket)
-    with pytest.raises(ConvergenceError, match="no bracket"):
+    monkeypatch.setattr(fastkernel, "solve_batch", failing)
+    with pytest.raises(ConvergenceError, match=message):
         fast.solve_isotropic(1e-4, 100.0, 300.0)
 
 

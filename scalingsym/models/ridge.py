@@ -377,7 +377,6 @@ class RandomFeatureRidge:
                 loss = np.where(ridgeless, self.w_var / 2 * n * r / (1 - n / m), loss)
             else:
                 loss, bias = self._general_task_np(N_, T_, r, d1, e1)
-                loss = np.where((gb == 0) & pos & (N_ == T_), np.inf, loss)
             peak = (gb == 0) & pos & (N_ == T_)
             loss = np.where(peak, np.inf, loss)
             loss = np.where(pos, loss, 0.0)
@@ -397,7 +396,7 @@ class RandomFeatureRidge:
             noise = self.noise / 2.0 * self._noise_gain_np(N_, T_, pos, d1, e1, iN, iT)
             # the ridgeless interpolation peak N = T < M: the noise gain diverges (gamma_T = 1 exactly, which the
             # interpolated sums reach only to round-off)
-            noise = np.where((gb == 0) & pos & (N_ == T_), np.inf, noise)
+            noise = np.where(peak, np.inf, noise)
             loss = loss + noise
         shape = np.shape(rho)
         fix = (lambda a: np.asarray(a).reshape(shape) if shape else float(np.asarray(a).ravel()[0]))  # noqa: E731
