@@ -110,6 +110,38 @@ def test_naive_baseline_matches_exact():
         assert abs(v / float(model.loss(N, T, g)) - 1) < 1e-10
 
 
+def test_closed_form_ceiling_is_the_same_loss():
+    """The benchmark's closed-form ceiling computes the fast path's quantity, not a cheaper one.
+
+    Two independent references: the Mittag-Leffler identity ``sum_k 1/(1 + rho k^2) = (pi/(2v)) coth(pi/v) - 1/2``
+    (``v = sqrt(rho)``) that the closed form rests on, against mpmath's ``nsum`` at 30 digits; and the loss against
+    the exact path (Hurwitz-zeta sums and the root solve, no interpolation) on points of the benchmark's range,
+    including ridgeless ones, to the dropped ``coth`` factor (``2 exp(-2 pi / sqrt(rho)) <= 1.6e-11`` relative in
+    ``d1`` for ``rho <= 0.06``, the largest on the grid, at ``N = T = 10``, ``gamma = 1``; the loss's condition
+    number at ``N = T`` multiplies it by about 7 there) plus round-off.
+    """
+    from scalingsym.cli.bench import closed_form_ceiling, closed_form_loss_alpha1
+
+    with mpmath.workdps(30):
+        for rho in (mpmath.mpf("1e-4"), mpmath.mpf("0.06"), mpmath.mpf(1)):
+            v = mpmath.sqrt(rho)
+            direct = mpmath.nsum(lambda k: 1 / (1 + rho * k**2), [1, mpmath.inf], method="euler-maclaurin")
+            assert abs(direct - (mpmath.pi / (2 * v) * mpmath.coth(mpmath.pi / v) - mpmath.mpf(1) / 2)) < 1e-25
+    exact = RandomFeatureRidge(PowerLaw(alpha=1))
+    exact.auto_fast_min_points = math.inf
+    rng = np.random.default_rng(11)
+    N = 10 ** rng.uniform(1, 4, 300)
+    T = 10 ** rng.uniform(1, 4, 300)
+    g = 10 ** rng.uniform(-6, 0, 300)
+    g[:30] = 0.0
+    T[:30] = np.where(np.abs(T[:30] / N[:30] - 1) < 0.05, 2 * N[:30], T[:30])  # away from the ridgeless peak
+    got = closed_form_loss_alpha1(N, T, g)
+    assert np.max(np.abs(got / exact.loss(N, T, g) - 1)) < 1e-10
+    row = closed_form_ceiling(n_side=12, reps=1)
+    assert row["points"] == 12**3 and row["points_per_s"] > 0 and row["ridgeless_law_points_per_s"] > 0
+    assert row["max_rel_diff_fast_path"] < 3e-10  # the grid's corner N = T = 10, gamma = 1 is in this sample
+
+
 # ---------------------------------------------------------------------- root solvers (float64) -
 def test_solve_rho_residual_and_ridgeless():
     spec = PowerLaw(alpha=0.7, M=5000)

@@ -87,8 +87,11 @@ def check_size(name: str, value: Any, *, allow_inf: bool = False) -> Any:
     Returns a float (or float array) with the same shape.
     """
     arr = _as_float_array(name, value)
-    bad = np.isnan(arr) | (arr <= 0) | (np.isinf(arr) & (not allow_inf))
-    if np.any(bad):
+    ok = arr > 0  # False for NaN too
+    if not allow_inf:
+        ok &= arr < np.inf
+    if not ok.all():
+        bad = ~ok
         shown = value if np.ndim(value) == 0 else arr[bad].ravel()[0]
         allowed = "a number > 0 (inf allowed)" if allow_inf else "a finite number > 0"
         raise ParameterError(f"{name} must be {allowed}; got {shown}")
@@ -98,9 +101,9 @@ def check_size(name: str, value: Any, *, allow_inf: bool = False) -> Any:
 def check_ridge(name: str, value: Any) -> Any:
     """Validate a ridge: finite and ``>= 0``."""
     arr = _as_float_array(name, value)
-    bad = np.isnan(arr) | (arr < 0) | np.isinf(arr)
-    if np.any(bad):
-        shown = value if np.ndim(value) == 0 else arr[bad].ravel()[0]
+    ok = (arr >= 0) & (arr < np.inf)  # False for NaN too
+    if not ok.all():
+        shown = value if np.ndim(value) == 0 else arr[~ok].ravel()[0]
         raise ParameterError(f"{name} must be a finite number >= 0; got {shown}")
     return float(arr) if arr.ndim == 0 else arr
 

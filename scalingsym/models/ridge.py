@@ -308,9 +308,9 @@ class RandomFeatureRidge:
                 "gamma > 0 with N or T = inf makes gamma_bar/(N T) vanish; for a one-resource limit give the "
                 "normalised regulariser instead: RandomFeatureRidge.solve_normalised(N, T, s)"
             )
-        return self.solve_normalised(N_, T_, s, _gamma=g_)
+        return self._solve_checked(N_, T_, s, g_, gb)
 
-    def solve_normalised(self, N: Any, T: Any, s: Any, _gamma: Any = None) -> RidgeSolution:
+    def solve_normalised(self, N: Any, T: Any, s: Any) -> RidgeSolution:
         """Solve with the normalised regulariser ``s = gamma_bar / (N T)`` given directly.
 
         This is the form in which ``N = inf`` (kernel ridge regression on ``T`` samples) and ``T = inf``
@@ -323,7 +323,10 @@ class RandomFeatureRidge:
         s_ = np.minimum(s_, _S_MAX)
         with np.errstate(invalid="ignore", over="ignore"):
             gb = np.where(s_ == 0, 0.0, s_ * N_ * T_)
-        g_ = gb * self.u_var if _gamma is None else _gamma
+        return self._solve_checked(N_, T_, s_, gb * self.u_var, gb)
+
+    def _solve_checked(self, N_, T_, s_, g_, gb) -> RidgeSolution:
+        """:meth:`solve` and :meth:`solve_normalised` after their input checks (broadcast float64 arrays)."""
         spec = self._batch_spectrum(s_.size)
         if spec is not self.spectrum:  # the automatic fast path; where it cannot be built, the exact sums
             try:
@@ -355,48 +358,66 @@ class RandomFeatureRidge:
     def _observables(self, N_, T_, gb, s, rho, spec=None, sums=None):
         """The observables at the roots ``rho``; ``sums = (d1, e1)`` at ``rho`` where the solver gave them."""
         spec, task = (self.spectrum if spec is None else spec), self.task
+        # the common case of a batch, every rho > 0 and every ridge > 0, skips the masks (the same numbers)
         pos = rho > 0
-        r = np.where(pos, rho, 1.0)
-        full = np.full(np.broadcast(N_, T_, rho).shape, spec.M if spec.finite else np.inf)  # d1 where rho = 0
+        all_pos = bool(np.all(pos))
+        ridgeless = gb == 0
+        any_ridgeless = bool(np.any(ridgeless))
+        r = rho if all_pos else np.where(pos, rho, 1.0)
         if sums is None:
-            d1 = np.where(pos, spec.sums(r, 1, 1), full)
-            e1 = np.where(pos, r * spec.sums(r, 1, 2), 0.0)
+            d1, e1 = spec.sums(r, 1, 1), r * spec.sums(r, 1, 2)
         else:
-            d1 = np.where(pos, sums[0], full)
-            e1 = np.where(pos, sums[1], 0.0)
+            d1, e1 = sums
+        if not all_pos:
+            full = np.full(np.broadcast(N_, T_, rho).shape, spec.M if spec.finite else np.inf)  # d1 where rho = 0
+            d1 = np.where(pos, d1, full)
+            e1 = np.where(pos, e1, 0.0)
         d2 = d1 - e1
-        n = np.minimum(N_, T_)
-        m = np.maximum(N_, T_)
-        iN = np.where(np.isinf(N_), 0.0, 1.0 / N_)
-        iT = np.where(np.isinf(T_), 0.0, 1.0 / T_)
+        with np.errstate(divide="ignore"):
+            iN = 1.0 / N_  # 0 where N = inf
+            iT = 1.0 / T_
         with np.errstate(invalid="ignore", divide="ignore"):
             if task.is_isotropic:
                 loss = self._loss_np(r, d1, e1, iN, iT, self.w_var)
                 bias = self.w_var / 2 * r * e1
-                ridgeless = (gb == 0) & pos
-                loss = np.where(ridgeless, self.w_var / 2 * n * r / (1 - n / m), loss)
+                if any_ridgeless:
+                    n = np.minimum(N_, T_)
+                    m = np.maximum(N_, T_)
+                    loss = np.where(ridgeless & pos, self.w_var / 2 * n * r / (1 - n / m), loss)
             else:
                 loss, bias = self._general_task_np(N_, T_, r, d1, e1)
-            peak = (gb == 0) & pos & (N_ == T_)
-            loss = np.where(peak, np.inf, loss)
-            loss = np.where(pos, loss, 0.0)
-            bias = np.where(pos, bias, 0.0)
+            peak = ridgeless & pos & (N_ == T_) if any_ridgeless else None
+            if peak is not None:
+                loss = np.where(peak, np.inf, loss)
+            if not all_pos:
+                loss = np.where(pos, loss, 0.0)
+                bias = np.where(pos, bias, 0.0)
         # gamma -> inf: once every lambda_k / rho is below float64's resolution the model has learned nothing
         # and the loss *is* its limit, half the target variance (the B1 terms themselves would underflow)
         tr = spec.trace(task)
         with np.errstate(invalid="ignore", over="ignore"):
-            frozen = pos & (gb > 0) & (r * d1 >= tr * (1.0 - 4.0 * np.finfo(np.float64).eps))
-        if np.any(frozen):
+            frozen = r * d1 >= tr * (1.0 - 4.0 * np.finfo(np.float64).eps)
+            if not all_pos:
+                frozen &= pos
+            if any_ridgeless:
+                frozen &= ~ridgeless
+        any_frozen = bool(np.any(frozen))
+        if any_frozen:
             loss = np.where(frozen, self.w_var / 2 * tr, loss)
             bias = np.where(frozen, self.w_var / 2 * tr, bias)
-        self._check_resolved(N_, T_, gb, pos & ~frozen, d1, iN, iT)
-        variance = np.where(np.isinf(loss), np.inf, loss - bias)
+        active = None if all_pos and not any_frozen else pos & ~frozen
+        self._check_resolved(N_, T_, gb, active, d1, iN, iT, None if any_ridgeless else True)
+        variance = loss - bias
+        inf_loss = np.isinf(loss)
+        if np.any(inf_loss):
+            variance = np.where(inf_loss, np.inf, variance)
         noise = np.zeros_like(loss)
         if self.noise > 0:
             noise = self.noise / 2.0 * self._noise_gain_np(N_, T_, pos, d1, e1, iN, iT)
             # the ridgeless interpolation peak N = T < M: the noise gain diverges (gamma_T = 1 exactly, which the
             # interpolated sums reach only to round-off)
-            noise = np.where(peak, np.inf, noise)
+            if peak is not None:
+                noise = np.where(peak, np.inf, noise)
             loss = loss + noise
         shape = np.shape(rho)
         fix = (lambda a: np.asarray(a).reshape(shape) if shape else float(np.asarray(a).ravel()[0]))  # noqa: E731
@@ -413,17 +434,26 @@ class RandomFeatureRidge:
         return gain
 
     @staticmethod
-    def _check_resolved(N_, T_, gb, active, d1, iN, iT) -> None:
+    def _check_resolved(N_, T_, gb, active, d1, iN, iT, ridge_positive=None) -> None:
         """Refuse points where both ``1 - d1/N`` and ``1 - d1/T`` are below what float64 resolves (the regulated
         peak ``N = T`` at a vanishing ridge): the loss there carries a relative error of about
         ``eps / max(1 - d1/N, 1 - d1/T)``. One small factor alone (``N != T`` as ``gamma -> 0``) is harmless.
+
+        ``active`` (None: every point) and ``ridge_positive`` (None: ``gb > 0``; True: every point) select the
+        points checked.
         """
+        eps8 = 8.0 * np.finfo(np.float64).eps
         with np.errstate(invalid="ignore", divide="ignore"):
-            a = np.maximum(1.0 - d1 * iN, 1.0 - d1 * iT)
-            err = np.where(active & (gb > 0), 8.0 * np.finfo(np.float64).eps / np.abs(a), 0.0)
-        bad = err > _MAX_REL_ERR
+            a = np.abs(np.maximum(1.0 - d1 * iN, 1.0 - d1 * iT))
+            bad = a < eps8 / _MAX_REL_ERR  # err = eps8 / |a| > _MAX_REL_ERR; False where a is NaN
+        if active is not None:
+            bad &= active
+        if ridge_positive is None:
+            bad &= gb > 0
         if np.any(bad):
-            i = int(np.argmax(np.where(bad, err, 0.0).ravel()))
+            with np.errstate(invalid="ignore", divide="ignore"):
+                err = np.where(bad, eps8 / a, 0.0)
+            i = int(np.argmax(err.ravel()))
             Nb, Tb, gbb = (np.broadcast_to(v, bad.shape).ravel()[i] for v in (N_, T_, gb))
             raise ParameterError(
                 f"float64 cannot resolve the loss at N = {Nb:g}, T = {Tb:g}, gamma_bar = {gbb:g}: 1 - d1/N and "
