@@ -125,7 +125,7 @@ def test_closed_form_ceiling_is_the_same_loss():
     with mpmath.workdps(30):
         for rho in (mpmath.mpf("1e-4"), mpmath.mpf("0.06"), mpmath.mpf(1)):
             v = mpmath.sqrt(rho)
-            direct = mpmath.nsum(lambda k: 1 / (1 + rho * k**2), [1, mpmath.inf], method="euler-maclaurin")
+            direct = mpmath.nsum(lambda k, r=rho: 1 / (1 + r * k**2), [1, mpmath.inf], method="euler-maclaurin")
             assert abs(direct - (mpmath.pi / (2 * v) * mpmath.coth(mpmath.pi / v) - mpmath.mpf(1) / 2)) < 1e-25
     exact = RandomFeatureRidge(PowerLaw(alpha=1))
     exact.auto_fast_min_points = math.inf

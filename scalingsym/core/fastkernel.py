@@ -39,7 +39,10 @@ not converge has status :data:`NO_CONVERGENCE` (the caller raises :class:`~scali
 The kernel is serial: on a machine shared by several processes the CPU time per point is what counts, and
 threads (``prange``) would not lower it. It is compiled with ``cache=True`` (the machine code is kept next to
 this file, or in numba's user cache, after the first run) and ``fastmath=False`` (IEEE arithmetic: the same
-numbers as the numpy path to round-off).
+numbers as the numpy path to round-off). The helpers of the iteration (:func:`_log_sums`, :func:`_residual`,
+:func:`_newton`, :func:`_dlog_e1`) are inlined (``inline="always"``): a compiled call that passes the coefficient
+array pays two atomic reference-count updates, which cost about a quarter of the solve when they were per
+iteration; inlined, the same arithmetic runs without them (the same bits), at the price of a longer first compile.
 
 Examples
 --------
@@ -82,7 +85,7 @@ OK, NO_CONVERGENCE, OUT_OF_RANGE, NO_BRACKET = 0, 1, 2, 3
 _RIDGELESS, _SELF_CONSISTENT = 0, 1
 
 
-@njit(cache=True, fastmath=False, error_model="numpy")
+@njit(cache=True, fastmath=False, error_model="numpy", inline="always")
 def _log_sums(C, i0, h, x):  # pragma: no cover - compiled
     """``(log d1, log e1, inside)`` at ``x = log rho`` from the panel of ``x``.
 
@@ -114,7 +117,7 @@ def _log_sums(C, i0, h, x):  # pragma: no cover - compiled
     return ae + t * ao, be + t * bo, True
 
 
-@njit(cache=True, fastmath=False, error_model="numpy")
+@njit(cache=True, fastmath=False, error_model="numpy", inline="always")
 def _dlog_e1(C, i0, h, x):  # pragma: no cover - compiled
     """``d log e1 / d x`` at ``x = log rho`` (inside the panels): the derivative of the panel's polynomial."""
     u = x / h
@@ -128,7 +131,7 @@ def _dlog_e1(C, i0, h, x):  # pragma: no cover - compiled
     return 2.0 * b / h
 
 
-@njit(cache=True, fastmath=False, error_model="numpy")
+@njit(cache=True, fastmath=False, error_model="numpy", inline="always")
 def _residual(mode, x, p0, p1, p2, C, i0, h):  # pragma: no cover - compiled
     """The signed residual (increasing in ``x``), its derivative, whether ``x`` is inside the panels, and the
     ``(log d1, log e1)`` it was computed from.
@@ -152,7 +155,7 @@ def _residual(mode, x, p0, p1, p2, C, i0, h):  # pragma: no cover - compiled
     return x + math.log(a) - p0, 1.0 + math.exp(l2) * (p1 * aT + p2 * aN) / a, True, l1, l2
 
 
-@njit(cache=True, fastmath=False, error_model="numpy")
+@njit(cache=True, fastmath=False, error_model="numpy", inline="always")
 def _newton(mode, lo, hi, x, p0, p1, p2, C, i0, h):  # pragma: no cover - compiled
     """Scalar form of :func:`scalingsym.core.resolvent._newton_bracketed` from ``x`` in ``[lo, hi]``.
 
@@ -425,7 +428,7 @@ def solve_batch(s, N, T, C, i0, h, tr, Mp, continuation, start, state, rho, d1, 
 def warm_up() -> None:
     """Compile (or load from numba's cache) every kernel once, on a one-panel table.
 
-    The first batch pays this otherwise (about 3 s to compile, 0.3 s to load from the cache, plus numba's
+    The first batch pays this otherwise (about 6 s to compile, 1 s to load from the cache, with numba's
     import); the benchmark calls it first so that its cold timings are those of the representation.
 
     Examples
