@@ -108,10 +108,10 @@ def test_kernel_roots_match_vector_solver_and_residual():
 def test_kernel_sums_at_the_root_equal_the_panels_there(continuation):
     """The kernel takes ``d1``, ``e1`` at the root from the iteration's last evaluation, moved by the last step to
     second order (error <= step^2 / 2 with the step <= 1e-8): they must equal the panels evaluated at the root
-    (numpy's Clenshaw sum of the same series) to round-off, on a gamma sweep (where the continuation start is
-    used) and on scattered points. The floor is the two summation orders (monomial Horner in the kernel,
-    Clenshaw here): up to ~4e-15 with a fresh evaluation at the root too; a first-order or missing move would
-    show up as ~1e-8."""
+    (numpy's Clenshaw sum of the series of their logs) to the kernel's own representation error, on a gamma
+    sweep (where the continuation start is used) and on scattered points. That error is the deviation of the
+    kernel's polynomials of the sums from ``exp`` of the log series (``pack_error``, measured when they are made)
+    plus the two summation orders (~4e-15); a first-order or missing move would show up as ~1e-8."""
     fast = InterpolatedSpectrum(PowerLaw(alpha=1.3, M=10**5), continuation=continuation)
     Ng, Tg, gg = np.meshgrid(np.logspace(1, 4, 12), np.logspace(1, 4, 12), np.logspace(-6, 0, 40), indexing="ij")
     rng = np.random.default_rng(5)
@@ -120,8 +120,9 @@ def test_kernel_sums_at_the_root_equal_the_panels_there(continuation):
     s = np.concatenate([(gg / (Ng * Tg)).ravel(), 10 ** rng.uniform(-12, 0, 2000)])
     rho, d1, e1 = fast.solve_isotropic(s, N, T, kernel="numba")
     l1, l2 = fast.log_sums(rho)
-    assert np.max(np.abs(d1 / np.exp(l1) - 1)) < 1e-14
-    assert np.max(np.abs(e1 / np.exp(l2) - 1)) < 1e-14
+    assert 0 < fast.pack_error <= fast.rtol
+    assert np.max(np.abs(d1 / np.exp(l1) - 1)) < fast.pack_error + 1e-14
+    assert np.max(np.abs(e1 / np.exp(l2) - 1)) < fast.pack_error + 1e-14
 
 
 @numba_only

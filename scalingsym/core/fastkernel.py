@@ -12,8 +12,9 @@ Per point the kernel solves the equation of :func:`~scalingsym.core.resolvent.ri
 Newton iteration in ``x = log rho`` of :func:`~scalingsym.core.resolvent._newton_bracketed` (a step on ``F``
 above the root and on ``A/B - 1`` below it, the other one when the first leaves the bracket, bisection when
 both do; its stall test and tolerances :data:`~scalingsym.core.resolvent.RTOL`,
-:data:`~scalingsym.core.resolvent.MAXITER`), with ``log d1`` and ``log e1`` from the panels of the
-:class:`~scalingsym.core.fastsums.InterpolatedSpectrum`:
+:data:`~scalingsym.core.resolvent.MAXITER`), with ``d1`` and ``e1`` from the panels of the
+:class:`~scalingsym.core.fastsums.InterpolatedSpectrum` (polynomials of the sums themselves, derived from its
+verified series of their logs, so that no evaluation needs an ``exp``):
 
 1. ``rho_0`` with ``d1(rho_0) = n = min(N, T)`` (``0`` once ``n`` reaches the number of positive modes), the
    lower bracket found by stepping down from ``2 tr / n`` by factors ``10^4``; consecutive points with the same
@@ -22,8 +23,8 @@ both do; its stall test and tolerances :data:`~scalingsym.core.resolvent.RTOL`,
    ``N = T = inf``; ``rho = rho_0`` when ``s = 0``);
 3. ``d1`` and ``e1 = d1 - d2`` at the root, for the observables: where the root ``x`` is within ``1e-8`` of the
    iteration's last evaluation ``xe`` (the usual case: the last Newton step is that small), from the sums there,
-   ``d1(x) = d1(xe) - e1(xe) dx`` (``d d1 / d log rho = -e1``) and ``e1(x) = e1(xe) (1 + g dx)`` with ``g`` the
-   derivative of the panel's polynomial of ``log e1`` and ``dx = x - xe``; the terms left out are at most
+   ``d1(x) = d1(xe) - e1(xe) dx`` (``d d1 / d log rho = -e1``) and ``e1(x) = e1(xe) + e1'(xe) dx`` with ``e1'``
+   the derivative of the panel's polynomial of ``e1`` and ``dx = x - xe``; the terms left out are at most
    ``dx^2 / 2 <= 5e-17`` relative (termwise, ``|d^2 d1/dx^2| <= e1 <= d1`` and ``|d^2 e1/dx^2| <= e1``), else from
    the panels at ``x``.
 
@@ -39,8 +40,8 @@ not converge has status :data:`NO_CONVERGENCE` (the caller raises :class:`~scali
 The kernel is serial: on a machine shared by several processes the CPU time per point is what counts, and
 threads (``prange``) would not lower it. It is compiled with ``cache=True`` (the machine code is kept next to
 this file, or in numba's user cache, after the first run) and ``fastmath=False`` (IEEE arithmetic: the same
-numbers as the numpy path to round-off). The helpers of the iteration (:func:`_log_sums`, :func:`_residual`,
-:func:`_newton`, :func:`_dlog_e1`) are inlined (``inline="always"``): a compiled call that passes the coefficient
+numbers as the numpy path to round-off). The helpers of the iteration (:func:`_sums`, :func:`_residual`,
+:func:`_newton`, :func:`_de1`) are inlined (``inline="always"``): a compiled call that passes the coefficient
 array pays two atomic reference-count updates, which cost about a quarter of the solve when they were per
 iteration; inlined, the same arithmetic runs without them (the same bits), at the price of a longer first compile.
 
@@ -86,13 +87,12 @@ _RIDGELESS, _SELF_CONSISTENT = 0, 1
 
 
 @njit(cache=True, fastmath=False, error_model="numpy", inline="always")
-def _log_sums(C, i0, h, x):  # pragma: no cover - compiled
-    """``(log d1, log e1, inside)`` at ``x = log rho`` from the panel of ``x``.
+def _sums(C, i0, h, x):  # pragma: no cover - compiled
+    """``(d1, e1, inside)`` at ``x = log rho`` from the panel of ``x``.
 
-    ``C[j, 0]``, ``C[j, 1]`` are the monomial coefficients in ``t in [-1, 1]`` of panel ``i0 + j`` (the Chebyshev
-    series converted once; their size decays like the Chebyshev coefficients, so nothing is lost). Horner on
-    the even and the odd part in ``t^2``: four independent chains of half the length (the iteration is
-    latency bound).
+    ``C[j, 0]``, ``C[j, 1]`` are the monomial coefficients in ``t in [-1, 1]`` of panel ``i0 + j`` (see
+    :meth:`~scalingsym.core.fastsums.InterpolatedSpectrum._packed_coefficients`). Horner on the even and the odd
+    part in ``t^2``: four independent chains of half the length.
     """
     u = x / h
     cell = math.floor(u)
@@ -118,8 +118,8 @@ def _log_sums(C, i0, h, x):  # pragma: no cover - compiled
 
 
 @njit(cache=True, fastmath=False, error_model="numpy", inline="always")
-def _dlog_e1(C, i0, h, x):  # pragma: no cover - compiled
-    """``d log e1 / d x`` at ``x = log rho`` (inside the panels): the derivative of the panel's polynomial."""
+def _de1(C, i0, h, x):  # pragma: no cover - compiled
+    """``d e1 / d x`` at ``x = log rho`` (inside the panels): the derivative of the panel's polynomial."""
     u = x / h
     cell = math.floor(u)
     col = int(cell) - i0
@@ -134,34 +134,33 @@ def _dlog_e1(C, i0, h, x):  # pragma: no cover - compiled
 @njit(cache=True, fastmath=False, error_model="numpy", inline="always")
 def _residual(mode, x, p0, p1, p2, C, i0, h):  # pragma: no cover - compiled
     """The signed residual (increasing in ``x``), its derivative, whether ``x`` is inside the panels, and the
-    ``(log d1, log e1)`` it was computed from.
+    ``(d1, e1)`` it was computed from.
 
-    ``mode = _RIDGELESS``: ``-(log d1 - log n)`` with ``p0 = log n``. ``mode = _SELF_CONSISTENT``:
+    ``mode = _RIDGELESS``: ``-log(d1 / n)`` with ``p0 = 1/n``. ``mode = _SELF_CONSISTENT``:
     ``x + log(aN aT) - log s`` with ``aX = 1 - d1/X``, ``p0 = log s``, ``p1 = 1/N``, ``p2 = 1/T`` (``0`` for
     ``inf``); below the branch (``aN <= 0`` or ``aT <= 0``) it is ``-inf`` with derivative ``inf``.
     """
-    l1, l2, inside = _log_sums(C, i0, h, x)
+    d1, e1, inside = _sums(C, i0, h, x)
     if not inside:
-        return 0.0, 0.0, False, l1, l2
+        return 0.0, 0.0, False, d1, e1
     if mode == _RIDGELESS:
-        return p0 - l1, math.exp(l2 - l1), True, l1, l2
-    d1 = math.exp(l1)
+        return -math.log(d1 * p0), e1 / d1, True, d1, e1
     aN = 1.0 - d1 * p1
     aT = 1.0 - d1 * p2
     if aN <= 0.0 or aT <= 0.0:
-        return -math.inf, math.inf, True, l1, l2
+        return -math.inf, math.inf, True, d1, e1
     a = aN * aT
     # d/dx: 1 + e1/(N - d1) + e1/(T - d1) = 1 + e1 (aT/N + aN/T) / (aN aT)
-    return x + math.log(a) - p0, 1.0 + math.exp(l2) * (p1 * aT + p2 * aN) / a, True, l1, l2
+    return x + math.log(a) - p0, 1.0 + e1 * (p1 * aT + p2 * aN) / a, True, d1, e1
 
 
 @njit(cache=True, fastmath=False, error_model="numpy", inline="always")
 def _newton(mode, lo, hi, x, p0, p1, p2, C, i0, h):  # pragma: no cover - compiled
     """Scalar form of :func:`scalingsym.core.resolvent._newton_bracketed` from ``x`` in ``[lo, hi]``.
 
-    Returns ``(root, status, value, xe, l1, l2)``: ``value`` is the derivative of the residual at the last
+    Returns ``(root, status, value, xe, d1, e1)``: ``value`` is the derivative of the residual at the last
     point evaluated when ``status = OK``, and the ``x`` asked for when ``status = OUT_OF_RANGE``; ``xe`` is that
-    last point and ``(l1, l2)`` the ``(log d1, log e1)`` there (so the caller can reuse them at the root). The
+    last point and ``(d1, e1)`` the sums there (so the caller can reuse them at the root). The
     steps, the bracket updates and the convergence tests are those of the vector solver; in addition, once two
     consecutive Newton steps show quadratic convergence, an iteration whose predicted error after the step
     (``|step|^3 / |previous step|^2``) is below ``1e-4 RTOL`` ends there (the vector solver would take one more
@@ -175,9 +174,9 @@ def _newton(mode, lo, hi, x, p0, p1, p2, C, i0, h):  # pragma: no cover - compil
     sprev = math.inf
     newton = False
     for _ in range(MAXITER):
-        f, df, inside, l1, l2 = _residual(mode, xa, p0, p1, p2, C, i0, h)
+        f, df, inside, d1, e1 = _residual(mode, xa, p0, p1, p2, C, i0, h)
         if not inside:
-            return math.nan, OUT_OF_RANGE, xa, xa, l1, l2
+            return math.nan, OUT_OF_RANGE, xa, xa, d1, e1
         if f < 0:
             la = xa
         if f > 0:
@@ -213,7 +212,7 @@ def _newton(mode, lo, hi, x, p0, p1, p2, C, i0, h):  # pragma: no cover - compil
         elif newton and not bad and abs(step) <= 1e-5 and abs(step) ** 3 <= 1e-4 * RTOL * sprev * sprev:
             tiny = True
         if tiny or abs(xn - xa) <= RTOL or ha - la <= RTOL or f == 0 or stalled:
-            return (xprev if stalled else xn), OK, df, xa, l1, l2
+            return (xprev if stalled else xn), OK, df, xa, d1, e1
         sprev = abs(step)
         xprev = xa
         fprev = af
@@ -239,21 +238,21 @@ def _ridgeless(n, tr, C, i0, h):  # pragma: no cover - compiled
         if lo < 1e-300:
             return math.nan, NO_BRACKET, 0.0
         xl = math.log(lo)
-        l1, l2, inside = _log_sums(C, i0, h, xl)
+        d1, e1, inside = _sums(C, i0, h, xl)
         if not inside:
             return math.nan, OUT_OF_RANGE, xl
-        if math.exp(l1) > n:
+        if d1 > n:
             xh = math.log(hi_r)
             x = 0.5 * (xl + xh)
-            fl = l1 - ln
+            fl = math.log(d1) - ln
             if fa == fa and fl > 0 and fa < 0:  # the previous step (d1 < n there) was evaluated too
                 x = xl + (xa - xl) * fl / (fl - fa)
                 if not (x > xl and x < xh):
                     x = 0.5 * (xl + xh)
-            r = _newton(_RIDGELESS, xl, xh, x, ln, 0.0, 0.0, C, i0, h)
+            r = _newton(_RIDGELESS, xl, xh, x, 1.0 / n, 0.0, 0.0, C, i0, h)
             return r[0], r[1], r[2]
         xa = xl
-        fa = l1 - ln
+        fa = math.log(d1) - ln
     return math.nan, NO_BRACKET, 0.0  # pragma: no cover - 80 steps reach 1e-300
 
 
@@ -286,7 +285,7 @@ def solve_batch(s, N, T, C, i0, h, tr, Mp, continuation, start, state, rho, d1, 
     """Solve the points ``start, start + 1, ...`` of ``(s, N, T)``; returns where it stopped.
 
     Fills ``rho``, ``d1`` and ``e1 = d1 - d2`` at ``rho`` (``nan`` where ``rho = 0``) and ``status``. ``C`` has
-    shape ``(panels, 2, degree + 1)`` (see :func:`_log_sums`; panel width ``h``, first panel ``i0``); ``tr`` is
+    shape ``(panels, 2, degree + 1)`` (see :func:`_sums`; panel width ``h``, first panel ``i0``); ``tr`` is
     the trace and ``Mp`` the number of positive modes (``inf`` allowed).
 
     The first point whose iteration asks for ``log rho`` outside the panels gets status :data:`OUT_OF_RANGE`
@@ -376,7 +375,7 @@ def solve_batch(s, N, T, C, i0, h, tr, Mp, continuation, start, state, rho, d1, 
                     xs = ls + math.log1p(math.exp(x0 - ls))  # log(s + rho_0)
                 iN = 0.0 if math.isinf(Ni) else 1.0 / Ni
                 iT = 0.0 if math.isinf(Ti) else 1.0 / Ti
-                x, st, v, xe, l1e, l2e = _newton(_SELF_CONSISTENT, lo, hi, xs, ls, iN, iT, C, i0, h)
+                x, st, v, xe, D, E = _newton(_SELF_CONSISTENT, lo, hi, xs, ls, iN, iT, C, i0, h)
                 if st == OUT_OF_RANGE:
                     status[i] = st
                     xreq[i] = v
@@ -399,19 +398,17 @@ def solve_batch(s, N, T, C, i0, h, tr, Mp, continuation, start, state, rho, d1, 
                 if abs(x - xe) <= _REUSE:
                     # the sums at the root from the last evaluation, to second order (see the docstring)
                     dl = x - xe
-                    D = math.exp(l1e)
-                    E = math.exp(l2e)
                     d1[i] = D - E * dl
-                    e1[i] = E + E * _dlog_e1(C, i0, h, xe) * dl
+                    e1[i] = E + _de1(C, i0, h, xe) * dl
                     continue
-        a, b, inside = _log_sums(C, i0, h, x)
+        a, b, inside = _sums(C, i0, h, x)
         if not inside:
             status[i] = OUT_OF_RANGE
             xreq[i] = x
             stop = i
             break
-        d1[i] = math.exp(a)
-        e1[i] = math.exp(b)
+        d1[i] = a
+        e1[i] = b
     state[0] = last_n
     state[1] = last_x0
     state[2] = pN

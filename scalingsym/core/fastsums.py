@@ -251,6 +251,9 @@ class InterpolatedSpectrum(Spectrum):
         self._C2 = np.empty((self.n, 0))  # coefficients of log e1
         #: largest relative error seen when checking the panels against the exact sums
         self.error_bound = 0.0
+        #: largest relative deviation of the kernel's interpolants of ``d1``, ``e1`` from the panels (see
+        #: :meth:`_packed_coefficients`)
+        self.pack_error = 0.0
         self._eig: np.ndarray | None = None
         self._last: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         #: number of exact evaluations of each sum spent on the representation
@@ -540,22 +543,51 @@ class InterpolatedSpectrum(Spectrum):
         return kernel_name()
 
     def _packed_coefficients(self) -> np.ndarray:
-        """The panels for the kernel: ``(panels, 2, n)``, the monomial coefficients in ``t`` of both series.
+        """The panels for the kernel: ``(panels, 2, n)``, the monomial coefficients in ``t`` of ``d1`` and ``e1``.
 
-        The Chebyshev series ``sum_j c_j T_j(t)`` is rewritten as ``sum_k a_k t^k`` once per panel; the ``a_k``
-        decay like the ``c_j`` (by ``~(2/25)^k`` here), so the power form loses nothing measurable (a few ulp of
-        ``log d1``) and its Horner scheme splits into independent chains (the kernel is latency bound).
+        The kernel evaluates the sums themselves, not their logs, so that an evaluation needs no ``exp``: on each
+        panel the verified series of ``log d1`` and ``log e1`` are evaluated at the ``n`` Chebyshev nodes,
+        exponentiated and interpolated again at the same degree. Over a panel ``log d1`` and ``log e1`` move by at
+        most ``h`` (their slopes in ``log rho`` lie in ``[-1, 1]``), so the new coefficients decay as fast as those
+        of the logs; each new interpolant is checked against ``exp`` of its log series at the build's check points
+        between the nodes, to ``rtol`` as the panels themselves (:class:`~scalingsym.core.errors.ConvergenceError`
+        otherwise; it is ``~1e-14``, mostly the round-off of ``exp`` of a log), and the largest deviation is kept in
+        :attr:`pack_error` (the kernel's sums are within ``error_bound + pack_error`` of the exact ones). The
+        Chebyshev series
+        ``sum_j c_j T_j(t)`` is then rewritten as ``sum_k a_k t^k`` once per panel; the ``a_k`` decay like the
+        ``c_j`` (by ``~(2/25)^k`` here), so the power form loses nothing measurable (a few ulp) and its Horner
+        scheme splits into independent chains.
         """
         if self._packed is None or self._packed.shape[0] != self._C1.shape[1]:
-            B = np.zeros((self.n, self.n))
-            for j in range(self.n):
-                e = np.zeros(self.n)
+            n = self.n
+            B = np.zeros((n, n))
+            for j in range(n):
+                e = np.zeros(n)
                 e[j] = 1.0
                 c = np.polynomial.chebyshev.cheb2poly(e)
                 B[: c.size, j] = c
-            # elementwise sums in a fixed order: each panel's numbers do not depend on how many panels there are
-            A1 = sum(B[:, j, None] * self._C1[j] for j in range(self.n))
-            A2 = sum(B[:, j, None] * self._C2[j] for j in range(self.n))
+            P = self._C1.shape[1]
+            # the log series at the nodes (T_k(t_j) = cos(k theta_j)), exponentiated and interpolated again
+            Tm = np.cos(np.outer(np.arccos(self._t), np.arange(n)))
+            tm = 0.5 * (self._t[:-1] + self._t[1:])
+            col = np.repeat(np.arange(P), tm.size)
+            tc = np.tile(tm, P)
+            direct = []
+            err = 0.0
+            for C in (self._C1, self._C2):
+                # elementwise sums in a fixed order (not a matrix product, whose rounding can depend on the number of
+                # panels): each panel's numbers are the same however many panels there are
+                V = np.exp(sum(Tm[:, k, None] * C[k] for k in range(n)))
+                D = sum(self._A[:, j, None] * V[j] for j in range(n))
+                with np.errstate(all="ignore"):
+                    dev = np.abs(self._eval(D, col, tc) / np.exp(self._eval(C, col, tc)) - 1.0)
+                err = max(err, float(np.max(dev)) if np.all(np.isfinite(dev)) else math.inf)
+                direct.append(D)
+            if not err <= self.rtol:
+                raise ConvergenceError(f"the kernel's interpolants of d1, e1 miss rtol={self.rtol:g} (error {err:.2e})")
+            self.pack_error = max(self.pack_error, err)
+            A1 = sum(B[:, j, None] * direct[0][j] for j in range(n))
+            A2 = sum(B[:, j, None] * direct[1][j] for j in range(n))
             self._packed = np.ascontiguousarray(np.stack([A1.T, A2.T], axis=1))
         return self._packed
 
