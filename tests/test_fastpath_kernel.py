@@ -176,6 +176,22 @@ def test_kernel_point_results_do_not_depend_on_the_batch():
         assert c.tobytes() == w.tobytes()
 
 
+@numba_only
+def test_kernel_polynomials_that_miss_rtol_fall_back_to_the_numpy_solver(monkeypatch):
+    """When the kernel's polynomials of the sums cannot meet ``rtol`` (their deviation from ``exp`` of the log
+    series is ~1e-14), the automatic choice solves with numpy on the log series; asked for by name, it raises."""
+    fast = InterpolatedSpectrum(PowerLaw(alpha=1, M=2000), disk_cache=False)
+    s, N, T = np.array([1e-5, 1e-3]), np.array([100.0, 50.0]), np.array([300.0, 900.0])
+    want = fast.solve_isotropic(s, N, T, kernel="numpy")
+    monkeypatch.setattr(fast, "rtol", 1e-17)  # below the round-off of the repack: it must fail
+    fast._packed = None
+    got = fast.solve_isotropic(s, N, T)
+    for a, b in zip(got, want):
+        assert a.tobytes() == b.tobytes()
+    with pytest.raises(ConvergenceError, match="rtol"):
+        fast.solve_isotropic(s, N, T, kernel="numba")
+
+
 def test_solve_isotropic_without_numba(monkeypatch):
     monkeypatch.setattr(fastsums, "_KERNEL", [None])
     assert kernel_name() == "numpy"

@@ -77,6 +77,10 @@ _FINGERPRINT_RHO = np.array([1e-3, 1.0, 1e3])  # large enough that the exact sum
 _OFF = ("", "0", "off", "no", "none", "false")
 
 
+class _PackError(ConvergenceError):
+    """The kernel's polynomials of ``d1``, ``e1`` miss ``rtol`` (:meth:`InterpolatedSpectrum._packed_coefficients`)."""
+
+
 def cache_dir() -> Path | None:
     """The folder of the disk cache of the panels, or None when it is switched off.
 
@@ -551,7 +555,8 @@ class InterpolatedSpectrum(Spectrum):
         most ``h`` (their slopes in ``log rho`` lie in ``[-1, 1]``), so the new coefficients decay as fast as those
         of the logs; each new interpolant is checked against ``exp`` of its log series at the build's check points
         between the nodes, to ``rtol`` as the panels themselves (:class:`~scalingsym.core.errors.ConvergenceError`
-        otherwise; it is ``~1e-14``, mostly the round-off of ``exp`` of a log), and the largest deviation is kept in
+        otherwise, and :meth:`solve_isotropic` then runs the numpy solver unless the kernel was asked for by name;
+        it is ``~1e-14``, mostly the round-off of ``exp`` of a log), and the largest deviation is kept in
         :attr:`pack_error` (the kernel's sums are within ``error_bound + pack_error`` of the exact ones). The
         Chebyshev series
         ``sum_j c_j T_j(t)`` is then rewritten as ``sum_k a_k t^k`` once per panel; the ``a_k`` decay like the
@@ -584,7 +589,7 @@ class InterpolatedSpectrum(Spectrum):
                 err = max(err, float(np.max(dev)) if np.all(np.isfinite(dev)) else math.inf)
                 direct.append(D)
             if not err <= self.rtol:
-                raise ConvergenceError(f"the kernel's interpolants of d1, e1 miss rtol={self.rtol:g} (error {err:.2e})")
+                raise _PackError(f"the kernel's interpolants of d1, e1 miss rtol={self.rtol:g} (error {err:.2e})")
             self.pack_error = max(self.pack_error, err)
             A1 = sum(B[:, j, None] * direct[0][j] for j in range(n))
             A2 = sum(B[:, j, None] * direct[1][j] for j in range(n))
@@ -642,6 +647,7 @@ class InterpolatedSpectrum(Spectrum):
         check_regulariser(s_a)
         shape = s_a.shape
         s_f, N_f, T_f = (np.ascontiguousarray(v.ravel()) for v in (s_a, N_a, T_a))
+        chosen = kernel is None
         kernel = self.kernel if kernel is None else kernel
         if kernel not in ("numba", "numpy"):
             raise ParameterError(f"kernel must be 'numba' or 'numpy'; got {kernel!r}")
@@ -652,7 +658,14 @@ class InterpolatedSpectrum(Spectrum):
         elif kernel == "numpy":
             rho, d1, e1 = self._solve_numpy(s_f, N_f, T_f)
         else:
-            rho, d1, e1 = self._solve_kernel(s_f, N_f, T_f)
+            try:
+                rho, d1, e1 = self._solve_kernel(s_f, N_f, T_f)
+            except _PackError:
+                if not chosen:
+                    raise
+                # the kernel's polynomials of the sums miss rtol (a tighter rtol than float64 exp of the log series
+                # resolves): the numpy solver runs on the log series themselves
+                rho, d1, e1 = self._solve_numpy(s_f, N_f, T_f)
         b0, b1 = self.panels
         if b1 - b0 > self._saved_panels:  # a batch keeps every panel it needed (scalar seeds save geometrically)
             self._save()
