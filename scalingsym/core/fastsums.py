@@ -553,15 +553,15 @@ class InterpolatedSpectrum(Spectrum):
         panel the verified series of ``log d1`` and ``log e1`` are evaluated at the ``n`` Chebyshev nodes,
         exponentiated and interpolated again at the same degree. Over a panel ``log d1`` and ``log e1`` move by at
         most ``h`` (their slopes in ``log rho`` lie in ``[-1, 1]``), so the new coefficients decay as fast as those
-        of the logs; each new interpolant is checked against ``exp`` of its log series at the build's check points
-        between the nodes, to ``rtol`` as the panels themselves (:class:`~scalingsym.core.errors.ConvergenceError`
-        otherwise, and :meth:`solve_isotropic` then runs the numpy solver unless the kernel was asked for by name;
-        it is ``~1e-14``, mostly the round-off of ``exp`` of a log), and the largest deviation is kept in
-        :attr:`pack_error` (the kernel's sums are within ``error_bound + pack_error`` of the exact ones). The
-        Chebyshev series
-        ``sum_j c_j T_j(t)`` is then rewritten as ``sum_k a_k t^k`` once per panel; the ``a_k`` decay like the
-        ``c_j`` (by ``~(2/25)^k`` here), so the power form loses nothing measurable (a few ulp) and its Horner
-        scheme splits into independent chains.
+        of the logs. Each new interpolant is checked against ``exp`` of its log series midway between consecutive
+        nodes, to the panels' own ``rtol`` (a :class:`~scalingsym.core.errors.ConvergenceError` otherwise, and
+        :meth:`solve_isotropic` then runs the numpy solver unless the kernel was asked for by name); the deviation
+        is ``~1e-14``, mostly the round-off of ``exp`` of a log, and its largest value is kept in :attr:`pack_error`
+        (the kernel's sums are within ``error_bound + pack_error`` of the exact ones).
+
+        The Chebyshev series ``sum_j c_j T_j(t)`` is then rewritten as ``sum_k a_k t^k`` once per panel; the
+        ``a_k`` decay like the ``c_j`` (by ``~(2/25)^k`` here), so the power form loses nothing measurable (a few
+        ulp) and its Horner scheme splits into independent chains.
         """
         if self._packed is None or self._packed.shape[0] != self._C1.shape[1]:
             n = self.n
@@ -572,17 +572,17 @@ class InterpolatedSpectrum(Spectrum):
                 c = np.polynomial.chebyshev.cheb2poly(e)
                 B[: c.size, j] = c
             P = self._C1.shape[1]
-            # the log series at the nodes (T_k(t_j) = cos(k theta_j)), exponentiated and interpolated again
-            Tm = np.cos(np.outer(np.arccos(self._t), np.arange(n)))
-            tm = 0.5 * (self._t[:-1] + self._t[1:])
+            nodes = (np.repeat(np.arange(P), n), np.tile(self._t, P))
+            tm = 0.5 * (self._t[:-1] + self._t[1:])  # check points: midway between consecutive nodes
             col = np.repeat(np.arange(P), tm.size)
             tc = np.tile(tm, P)
             direct = []
             err = 0.0
             for C in (self._C1, self._C2):
-                # elementwise sums in a fixed order (not a matrix product, whose rounding can depend on the number of
-                # panels): each panel's numbers are the same however many panels there are
-                V = np.exp(sum(Tm[:, k, None] * C[k] for k in range(n)))
+                # exp of the log series at the nodes, interpolated again; elementwise sums in a fixed order (not a
+                # matrix product, whose rounding can depend on the number of panels), so that each panel's numbers
+                # are the same however many panels there are
+                V = np.exp(self._eval(C, *nodes)).reshape(P, n).T
                 D = sum(self._A[:, j, None] * V[j] for j in range(n))
                 with np.errstate(all="ignore"):
                     dev = np.abs(self._eval(D, col, tc) / np.exp(self._eval(C, col, tc)) - 1.0)
