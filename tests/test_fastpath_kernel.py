@@ -106,12 +106,13 @@ def test_kernel_roots_match_vector_solver_and_residual():
 @numba_only
 @pytest.mark.parametrize("continuation", [False, True])
 def test_kernel_sums_at_the_root_equal_the_panels_there(continuation):
-    """The kernel takes ``d1``, ``e1`` at the root from the iteration's last evaluation, moved by the last step to
-    second order (error <= step^2 / 2 with the step <= 1e-8): they must equal the panels evaluated at the root
-    (numpy's Clenshaw sum of the series of their logs) to the kernel's own representation error, on a gamma
-    sweep (where the continuation start is used) and on scattered points. That error is the deviation of the
-    kernel's polynomials of the sums from ``exp`` of the log series (``pack_error``, measured when they are made)
-    plus the two summation orders (~4e-15); a first-order or missing move would show up as ~1e-8."""
+    """The kernel takes ``d1``, ``e1`` at the root from the iteration's last evaluation, moved to the root by
+    Taylor's formula to third order (error <= e1 dl^4 / 24 with dl <= 1e-4): they must equal the panels evaluated at
+    the root (numpy's Clenshaw sum of the series of their logs) to the kernel's own representation error, on a
+    gamma sweep (where the continuation start and the one-evaluation finish are used) and on scattered points.
+    That error is the deviation of the kernel's polynomials of the sums from ``exp`` of the log series
+    (``pack_error``, measured when they are made) plus the two summation orders (~4e-15); a move of lower order
+    would show up as ~1e-13 (third) or more."""
     fast = InterpolatedSpectrum(PowerLaw(alpha=1.3, M=10**5), continuation=continuation)
     Ng, Tg, gg = np.meshgrid(np.logspace(1, 4, 12), np.logspace(1, 4, 12), np.logspace(-6, 0, 40), indexing="ij")
     rng = np.random.default_rng(5)
@@ -123,6 +124,66 @@ def test_kernel_sums_at_the_root_equal_the_panels_there(continuation):
     assert 0 < fast.pack_error <= fast.rtol
     assert np.max(np.abs(d1 / np.exp(l1) - 1)) < fast.pack_error + 1e-14
     assert np.max(np.abs(e1 / np.exp(l2) - 1)) < fast.pack_error + 1e-14
+
+
+def _termwise_derivatives(x: float, lam: np.ndarray) -> list[float]:
+    """``d1``, ``e1`` and the first three derivatives of ``e1`` in ``x = log rho`` by direct sums over every mode,
+    the derivatives of ``lambda rho / (lambda + rho)^2`` taken by sympy (a second method for the kernel's rows)."""
+    import sympy as sp
+
+    xs, ls = sp.symbols("x l", positive=True)
+    term = ls * sp.exp(xs) / (ls + sp.exp(xs)) ** 2
+    d1 = sp.lambdify((xs, ls), ls / (ls + sp.exp(xs)), "numpy")
+    rows = [d1] + [sp.lambdify((xs, ls), sp.diff(term, xs, j), "numpy") for j in range(4)]
+    return [float(np.sum(f(x, lam))) for f in rows]
+
+
+@numba_only
+@pytest.mark.parametrize(("alpha", "M"), [(0.3, 500), (1.3, 2000), (4.0, 3000)])
+def test_kernel_rows_are_the_sums_and_three_derivatives_of_e1(alpha, M):
+    """The five rows the kernel evaluates (``d1``, ``e1`` and the first three derivatives of ``e1`` in
+    ``x = log rho``) against direct sums over all ``M`` modes, across every panel that holds the spectrum: the sums
+    to the representation's error, the derivatives of the panel polynomial to what an interpolant's derivatives
+    keep (measured 6e-12, 1.2e-9, 1.5e-7 of ``e1``), which the finish multiplies by ``dl <= 1e-4``, ``dl^2/2``,
+    ``dl^3/6``."""
+    from scalingsym.core import fastkernel
+
+    spec = PowerLaw(alpha=alpha, M=M)
+    fast = InterpolatedSpectrum(spec, disk_cache=False)
+    lam = spec.eigenvalues()
+    fast._ensure(math.log(lam.min()) - 3, math.log(lam.max()) + 3)
+    C = fast._packed_coefficients()
+    assert C.shape[1] == 5
+    b0, b1 = fast.panels
+    tol = [fast.error_bound + fast.pack_error + 1e-14] * 2 + [5e-11, 1e-8, 1e-6]
+    for x in np.linspace(b0 * fast.h + 0.01, b1 * fast.h - 0.01, 40):
+        got = fastkernel._sums(C, fast._i0, fast.h, 0.0, x)
+        assert got[5]
+        want = _termwise_derivatives(x, lam)
+        for j in range(5):
+            assert abs(got[j] - want[j]) <= tol[j] * (want[0] if j == 0 else want[1])
+
+
+@numba_only
+def test_kernel_taylor_move_is_third_order():
+    """``_at`` moves ``(d1, e1)`` by ``dl = +-1e-4`` to within ``e1 dl^4 / 24`` plus the rows' errors (~1e-15): equal
+    to the panels evaluated there to 3e-15, while the third-order terms it carries are 1e-14 .. 1e-13 (a move of
+    second order fails this test)."""
+    from scalingsym.core import fastkernel
+
+    fast = InterpolatedSpectrum(PowerLaw(alpha=0.3, M=500), disk_cache=False)
+    fast._ensure(-12.0, 3.0)
+    C = fast._packed_coefficients()
+    third = 0.0
+    for x in np.linspace(-11.0, 2.0, 50) + 0.0123:
+        a = fastkernel._sums(C, fast._i0, fast.h, 0.0, x)
+        for dl in (1e-4, -1e-4):
+            assert math.floor((x + dl) / fast.h) == math.floor(x / fast.h)  # one panel (they differ by ~1e-14)
+            b = fastkernel._sums(C, fast._i0, fast.h, 0.0, x + dl)
+            d1, e1 = fastkernel._at(dl, *a[:5])
+            assert abs(d1 / b[0] - 1) < 3e-15 and abs(e1 / b[1] - 1) < 3e-15
+            third = max(third, abs(a[3] * dl**3 / 6 / b[0]), abs(a[4] * dl**3 / 6 / b[1]))
+    assert third > 3e-14
 
 
 @numba_only
@@ -240,9 +301,23 @@ def test_other_degrees_and_panels():
     s = 10 ** np.random.default_rng(9).uniform(-9, -1, 300)
     N, T = np.full(300, 200.0), np.full(300, 700.0)
     want = solve_rho(spec, s, N, T)
-    for panel, degree in ((0.5, 15), (0.25, 11), (0.125, 9)):
-        fast = InterpolatedSpectrum(spec, panel=panel, degree=degree)
-        assert np.max(np.abs(fast.solve_isotropic(s, N, T)[0] / want - 1)) < 1e-12
+    # powers of two (the kernel multiplies by 1/h) and not (it divides), gamma sweeps (continuation) too
+    for panel, degree in ((0.5, 15), (0.25, 11), (0.125, 9), (0.3, 12), (0.07, 8)):
+        for continuation in (False, True):
+            fast = InterpolatedSpectrum(spec, panel=panel, degree=degree, continuation=continuation)
+            assert np.max(np.abs(fast.solve_isotropic(np.sort(s), N, T)[0] / np.sort(want) - 1)) < 1e-12
+
+
+@numba_only
+def test_kernel_multiplies_by_the_inverse_of_a_power_of_two_panel_exactly():
+    from scalingsym.core import fastkernel
+
+    fast = InterpolatedSpectrum(PowerLaw(alpha=1, M=10**4), disk_cache=False)
+    fast._ensure(-20.0, 2.0)
+    C, h = fast._packed_coefficients(), fast.h
+    assert h == 0.25
+    for x in np.concatenate([np.linspace(-19.9, 1.9, 501), np.arange(-79, 8) * h]):  # with the panel boundaries
+        assert fastkernel._sums(C, fast._i0, h, 1.0 / h, x) == fastkernel._sums(C, fast._i0, h, 0.0, x)
 
 
 # ----------------------------------------------------------------------------- disk cache ----

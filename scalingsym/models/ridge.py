@@ -41,6 +41,7 @@ from ..core.fastsums import InterpolatedSpectrum
 from ..core.resolvent import solve_rho, solve_rho_mp
 from ..core.spectra import Spectrum
 from ..core.tasks import Task
+from . import compiled_observables
 
 # ----------------------------------------------------------------------------- symbolic layer ----
 #: (B1a)
@@ -74,23 +75,30 @@ def _normalised(expr: sp.Expr) -> sp.Expr:
     return sp.simplify(sp.cancel(out))
 
 
+@lru_cache(maxsize=1)
+def _gain_expr() -> sp.Expr:
+    """The noise gain ``gamma_T / (1 - gamma_T)`` in ``1/N``, ``1/T`` and ``e1``."""
+    return _normalised(GAMMA_T / (1 - GAMMA_T))
+
+
 @lru_cache(maxsize=4)
 def _compiled(module: str):
     """:data:`LOSS_GENERAL` (noiseless), :data:`BIAS_GENERAL` and the noise gain ``gamma_T/(1 - gamma_T)``
     compiled once per backend, in ``1/N``, ``1/T`` and ``e1`` so that ``N, T = inf`` evaluate."""
     loss = _normalised(LOSS_GENERAL.subs(S.sigma_eps2, 0))
-    gain = _normalised(GAMMA_T / (1 - GAMMA_T))
     return (
         sp.lambdify((S.rho, S.d1, _e1, _iN, _iT, S.w_var, S.A_w, S.B_w, S.sigma_N2), loss, module),
         sp.lambdify((S.rho, S.w_var, S.C_w), BIAS_GENERAL, module),
-        sp.lambdify((S.d1, _e1, _iN, _iT), gain, module),
+        sp.lambdify((S.d1, _e1, _iN, _iT), _gain_expr(), module),
     )
 
 
 @lru_cache(maxsize=4)
 def _compiled_b1b(module: str):
-    """:data:`LOSS_B1B` compiled once per backend (shared by every model), in ``1/N``, ``1/T`` and ``e1``."""
-    return sp.lambdify((S.rho, S.d1, _e1, _iN, _iT, S.w_var), _normalised(LOSS_B1B), module)
+    """:data:`LOSS_B1B` and the isotropic :data:`BIAS` compiled once per backend (shared by every model), in
+    ``1/N``, ``1/T`` and ``e1``."""
+    return (sp.lambdify((S.rho, S.d1, _e1, _iN, _iT, S.w_var), _normalised(LOSS_B1B), module),
+            sp.lambdify((S.rho, _e1, S.w_var), _normalised(BIAS), module))
 
 
 @dataclass(frozen=True)
@@ -274,11 +282,15 @@ class RandomFeatureRidge:
     # ----- compiled expressions --------------------------------------------------------------
     @cached_property
     def _loss_np(self):
-        return _compiled_b1b("numpy")
+        return _compiled_b1b("numpy")[0]
+
+    @cached_property
+    def _bias_np(self):
+        return _compiled_b1b("numpy")[1]
 
     @cached_property
     def _loss_mp(self):
-        return _compiled_b1b("mpmath")
+        return _compiled_b1b("mpmath")[0]
 
     # ----- input handling ---------------------------------------------------------------------
     def gamma_bar(self, gamma: Any) -> Any:
@@ -296,19 +308,22 @@ class RandomFeatureRidge:
         T_ = np.asarray(check_size("T", T, allow_inf=True), dtype=np.float64)
         g_ = np.asarray(check_ridge("gamma", gamma), dtype=np.float64)
         N_, T_, g_ = np.broadcast_arrays(N_, T_, g_)
-        with np.errstate(over="ignore"):
-            gb = g_ / self.u_var
-        with np.errstate(invalid="ignore", over="ignore"):
-            s = np.where(gb == 0, 0.0, gb / (N_ * T_))
-        # beyond float64's range the ridge has switched learning off: rho -> inf, loss -> its gamma -> inf limit
-        s = np.where(np.isfinite(s), s, _S_MAX)
-        s = np.minimum(s, _S_MAX)
-        if np.any((gb > 0) & (s == 0)):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            gb = g_ / self.u_var if self.u_var != 1.0 else g_
+            # beyond float64's range (inf, or nan from inf / inf or 0 / 0) the ridge has switched learning off:
+            # rho -> inf, loss -> its gamma -> inf limit (fmin maps inf and nan to _S_MAX); gb = 0 is s = 0
+            s = np.fmin(gb / (N_ * T_), _S_MAX)
+        zero = gb == 0
+        ridgeless = bool(np.any(zero))
+        if ridgeless:
+            s = np.where(zero, 0.0, s)
+        vanished = s == 0
+        if np.any(vanished) and np.any(vanished & ~zero):
             raise ParameterError(
                 "gamma > 0 with N or T = inf makes gamma_bar/(N T) vanish; for a one-resource limit give the "
                 "normalised regulariser instead: RandomFeatureRidge.solve_normalised(N, T, s)"
             )
-        return self._solve_checked(N_, T_, s, g_, gb)
+        return self._solve_checked(N_, T_, s, g_, gb, zero_ridge=ridgeless)
 
     def solve_normalised(self, N: Any, T: Any, s: Any) -> RidgeSolution:
         """Solve with the normalised regulariser ``s = gamma_bar / (N T)`` given directly.
@@ -323,23 +338,25 @@ class RandomFeatureRidge:
         s_ = np.minimum(s_, _S_MAX)
         with np.errstate(invalid="ignore", over="ignore"):
             gb = np.where(s_ == 0, 0.0, s_ * N_ * T_)
-        return self._solve_checked(N_, T_, s_, gb * self.u_var, gb)
+        return self._solve_checked(N_, T_, s_, gb * self.u_var, gb, zero_ridge=bool(np.any(s_ == 0)))
 
-    def _solve_checked(self, N_, T_, s_, g_, gb) -> RidgeSolution:
-        """:meth:`solve` and :meth:`solve_normalised` after their input checks (broadcast float64 arrays)."""
+    def _solve_checked(self, N_, T_, s_, g_, gb, zero_ridge: bool = True) -> RidgeSolution:
+        """:meth:`solve` and :meth:`solve_normalised` after their input checks (broadcast float64 arrays; ``s_``
+        finite and ``>= 0``). ``zero_ridge`` False: no point has ``gb = 0``."""
         spec = self._batch_spectrum(s_.size)
         if spec is not self.spectrum:  # the automatic fast path; where it cannot be built, the exact sums
             try:
-                rho, d1, e1 = spec.solve_isotropic(s_, N_, T_)
+                rho, d1, e1 = spec._solve_isotropic_checked(s_, N_, T_)
             except (ParameterError, ConvergenceError):
                 self._auto_fast = False
                 spec = self.spectrum
         if spec is self.spectrum:
             if isinstance(spec, InterpolatedSpectrum) and self.task.is_isotropic:
-                rho, d1, e1 = spec.solve_isotropic(s_, N_, T_)
+                rho, d1, e1 = spec._solve_isotropic_checked(s_, N_, T_)
             else:
                 rho, d1, e1 = np.asarray(solve_rho(spec, s_, N_, T_), dtype=np.float64), None, None
-        out = self._observables(N_, T_, gb, s_, rho, spec=spec, sums=None if d1 is None else (d1, e1))
+        out = self._observables(N_, T_, gb, s_, rho, spec=spec, sums=None if d1 is None else (d1, e1),
+                                zero_ridge=zero_ridge)
         return RidgeSolution(N_, T_, g_, gb, *out[:6], noise=out[6])
 
     def _batch_spectrum(self, size: int) -> Spectrum:
@@ -355,14 +372,19 @@ class RandomFeatureRidge:
             fast = self._auto_fast = InterpolatedSpectrum(spec, continuation=True)
         return fast
 
-    def _observables(self, N_, T_, gb, s, rho, spec=None, sums=None):
-        """The observables at the roots ``rho``; ``sums = (d1, e1)`` at ``rho`` where the solver gave them."""
+    def _observables(self, N_, T_, gb, s, rho, spec=None, sums=None, zero_ridge: bool = True):
+        """The observables at the roots ``rho``; ``sums = (d1, e1)`` at ``rho`` where the solver gave them;
+        ``zero_ridge`` False: no point has ``gb = 0`` (its mask is then skipped)."""
         spec, task = (self.spectrum if spec is None else spec), self.task
+        if not zero_ridge and sums is not None and task.is_isotropic and np.size(rho) >= self.auto_fast_min_points:
+            out = self._observables_compiled(N_, T_, rho, sums, spec)
+            if out is not None:
+                return out
         # the common case of a batch, every rho > 0 and every ridge > 0, skips the masks (the same numbers)
         pos = rho > 0
         all_pos = bool(np.all(pos))
-        ridgeless = gb == 0
-        any_ridgeless = bool(np.any(ridgeless))
+        any_ridgeless = zero_ridge and bool(np.any(gb == 0))
+        ridgeless = (gb == 0) if any_ridgeless else None
         r = rho if all_pos else np.where(pos, rho, 1.0)
         if sums is None:
             d1, e1 = spec.sums(r, 1, 1), r * spec.sums(r, 1, 2)
@@ -379,7 +401,7 @@ class RandomFeatureRidge:
         with np.errstate(invalid="ignore", divide="ignore"):
             if task.is_isotropic:
                 loss = self._loss_np(r, d1, e1, iN, iT, self.w_var)
-                bias = self.w_var / 2 * r * e1
+                bias = self._bias_np(r, e1, self.w_var)
                 if any_ridgeless:
                     n = np.minimum(N_, T_)
                     m = np.maximum(N_, T_)
@@ -423,6 +445,23 @@ class RandomFeatureRidge:
         fix = (lambda a: np.asarray(a).reshape(shape) if shape else float(np.asarray(a).ravel()[0]))  # noqa: E731
         return fix(rho), fix(d1), fix(d2), fix(loss), fix(bias), fix(variance), fix(noise)
 
+    def _observables_compiled(self, N_, T_, rho, sums, spec):
+        """:meth:`_observables` in one compiled pass (:mod:`scalingsym.models.compiled_observables`; the same
+        numbers), or None: no compiled module here, or a point the pass does not take (``rho = 0``, frozen,
+        unresolved, an infinite loss), for which the numpy path runs."""
+        comp = compiled_observables.module()
+        if comp is None:
+            return None
+        shape = np.shape(rho)
+        flat = compiled_observables.inputs(rho, *sums, N_, T_)
+        out = [np.empty(flat[0].size) for _ in range(5)]
+        frozen_at = spec.trace(self.task) * (1.0 - 4.0 * np.finfo(np.float64).eps)
+        unresolved_below = 8.0 * np.finfo(np.float64).eps / _MAX_REL_ERR
+        if comp.observables(*flat, float(self.w_var), float(self.noise), frozen_at, unresolved_below, *out):
+            return None
+        loss, bias, variance, d2, noise = (v.reshape(shape) for v in out)
+        return rho, sums[0], d2, loss, bias, variance, noise
+
     def _noise_gain_np(self, N_, T_, pos, d1, e1, iN, iT):
         """``gamma_T / (1 - gamma_T)``: how much of the training-label noise variance reaches the test error."""
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -444,15 +483,16 @@ class RandomFeatureRidge:
         """
         eps8 = 8.0 * np.finfo(np.float64).eps
         with np.errstate(invalid="ignore", divide="ignore"):
-            a = np.abs(np.maximum(1.0 - d1 * iN, 1.0 - d1 * iT))
-            bad = a < eps8 / _MAX_REL_ERR  # err = eps8 / |a| > _MAX_REL_ERR; False where a is NaN
+            # max(1 - d1/N, 1 - d1/T) (d1 >= 0); a < 0 is off the branch, refused as well
+            a = 1.0 - d1 * np.minimum(iN, iT)
+            bad = a < eps8 / _MAX_REL_ERR  # err = eps8 / a > _MAX_REL_ERR; False where a is NaN
         if active is not None:
             bad &= active
         if ridge_positive is None:
             bad &= gb > 0
         if np.any(bad):
             with np.errstate(invalid="ignore", divide="ignore"):
-                err = np.where(bad, eps8 / a, 0.0)
+                err = np.where(bad, eps8 / np.abs(a), 0.0)
             i = int(np.argmax(err.ravel()))
             Nb, Tb, gbb = (np.broadcast_to(v, bad.shape).ravel()[i] for v in (N_, T_, gb))
             raise ParameterError(
