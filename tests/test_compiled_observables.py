@@ -141,3 +141,37 @@ def test_unwritable_cache_folder_means_the_numpy_path(tmp_path, monkeypatch):
     N = np.full(5000, 100.0)
     loss = model.loss(N, 300.0, np.logspace(-5, 0, 5000))
     assert np.all(np.isfinite(loss)) and math.isfinite(float(loss[0]))
+
+
+@numba_only
+def test_threads_get_one_finished_module(tmp_path, monkeypatch):
+    import threading
+
+    monkeypatch.setenv("SCALINGSYM_CACHE", str(tmp_path / "threads"))
+    got, errors = [], []
+
+    def load():
+        try:
+            got.append(compiled_observables.module())
+        except Exception as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=load) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and len(got) == 4
+    assert all(m is got[0] and m is not None and callable(m.observables) for m in got)
+    assert not list((tmp_path / "threads" / "compiled").glob("*.tmp"))
+
+
+@numba_only
+def test_a_folder_others_may_write_is_not_used(tmp_path, monkeypatch):
+    shared = tmp_path / "shared"
+    (shared / "compiled").mkdir(parents=True)
+    (shared / "compiled").chmod(0o777)
+    monkeypatch.setenv("SCALINGSYM_CACHE", str(shared))
+    assert compiled_observables.module() is None
+    (shared / "compiled").chmod(0o700)
+    assert compiled_observables.module() is not None

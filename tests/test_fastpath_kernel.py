@@ -472,3 +472,59 @@ def test_auto_choice_falls_back_where_the_representation_fails(monkeypatch):
     assert got.tobytes() == exact.loss(N, 2000.0, 1e-3).tobytes()
     assert model._batch_spectrum(5000) is spec  # remembered: no second attempt
 
+
+
+@numba_only
+@pytest.mark.parametrize(("N", "T", "s", "offset"), [
+    (86.23446459779622, 129.35169689669434, 1.920137302438031e-06, -3e-05),
+    (87.08891612122423, 87.09762501283635, 7.217508614578025e-08, 5e-05),
+    (87.08891612122423, 87.09762501283635, 7.217508614578025e-08, -2e-05),
+    (30.0, 1e9, 1e-3, 8e-5),
+    (40.0, 40.0, 1e-13, 1e-4),  # the regulated peak: 1 - d1/N ~ 1e-5, refused (the iteration goes on)
+])
+def test_finish_from_exact_inputs_against_thirty_digits(N, T, s, offset):
+    """``_finish`` fed the exact residual, slope and sums at ``root + offset`` (30-digit mpmath, rounded to float64)
+    of ``lambda_k = k^-1.5``, ``k <= 200``: where it accepts, its root is within 2 ulp of the 30-digit root and its
+    ``d1``, ``e1`` there within 1e-15 relative (the model's own error is below 1e-17); steps beyond ``1e-4`` and
+    the high-curvature peak are refused."""
+    import mpmath as mp
+
+    from scalingsym.core import fastkernel
+
+    with mp.workdps(30):
+        lam = [mp.mpf(k) ** mp.mpf(-1.5) for k in range(1, 201)]
+
+        def d1f(x):
+            return mp.fsum(v / (v + mp.exp(x)) for v in lam)
+
+        def e1f(x):
+            return mp.fsum(v * mp.exp(x) / (v + mp.exp(x)) ** 2 for v in lam)
+
+        iN, iT, ls = 1 / mp.mpf(N), 1 / mp.mpf(T), mp.log(s)
+
+        def F(x):
+            d = d1f(x)
+            return x + mp.log((1 - d * iN) * (1 - d * iT)) - ls
+
+        lo, hi = ls, mp.mpf(5)
+        for _ in range(100):  # bisection on the branch (1 - d1/N, 1 - d1/T > 0, F increasing)
+            m = (lo + hi) / 2
+            d = d1f(m)
+            if (1 - d * iN) > 0 and (1 - d * iT) > 0 and F(m) > 0:
+                hi = m
+            else:
+                lo = m
+        root = (lo + hi) / 2
+        xa = root + offset
+        d1, e1 = d1f(xa), e1f(xa)
+        g = [mp.diff(e1f, xa, n) for n in (1, 2, 3)]
+        qN, qT = iN / (1 - d1 * iN), iT / (1 - d1 * iT)
+        args = [float(v) for v in (xa, F(xa), 1 + e1 * (qN + qT), d1, e1, *g, qN, qT)]
+        want = [float(v) for v in (root, d1f(root), e1f(root))]
+    ok, x, _r, d1r, e1r, _x1 = fastkernel._finish(*args, float(ls), float(root) + 1.0)
+    if abs(offset) >= 1e-4 or N == T == 40.0:
+        assert not ok
+        return
+    assert ok
+    assert abs(x - want[0]) <= 2 * math.ulp(want[0])
+    assert abs(d1r / want[1] - 1) < 1e-15 and abs(e1r / want[2] - 1) < 1e-15

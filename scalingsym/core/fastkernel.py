@@ -31,11 +31,14 @@ With them, around an evaluated point ``xa``, ``d1(xa + dl) = d1 - e1 dl - e1' dl
 ``y = x - log lambda_k``, ``d1 = sum sigma(-y)``, ``e1 = sum g(y)``, ``g = sigma (1 - sigma)``, and every
 ``|g^(j) / g| <= 1`` for ``j <= 4``: ``g'/g = u``, ``g''/g = (3u^2 - 1)/2``, ``g'''/g = u (3u^2 - 2)``,
 ``g''''/g = 1 - 15u^2/2 + 15u^4/2`` with ``u = 1 - 2 sigma`` in ``[-1, 1]``): ``4e-18`` relative for
-``|dl| <= 1e-4``. Where the Newton step ``ep = -F/F'`` at ``xa`` is at most ``1e-4``, the kernel takes the step
-to second order, ``dl = ep - (F''/(2F')) ep^2``, computes the residual at ``x1 = xa + dl`` from that model
+``|dl| <= 1e-4``, plus the derivative rows' own errors times the powers of ``dl`` (``e1'`` is within
+``6e-12 e1`` of the exact derivative, measured in the tests: below ``1e-15``). Where the Newton step
+``ep = -F/F'`` at ``xa`` is at most ``1e-4``, the kernel takes the step to second order,
+``dl = ep - (F''/(2F')) ep^2``, computes the residual at ``x1 = xa + dl`` from that model
 (``log(aX(x1)/aX(xa)) = log1p(u)``, by its series to ``u^5`` where ``|u| <= 1e-3``, error ``<= 2e-19``; no
-panel), and one more Newton correction ``c`` from it; the root is ``x1 + c`` when ``|c| <= 1e-6``, the error
-predicted after that correction ``|F''/(2F')| c^2`` is at most ``1e-4 RTOL``, and it lies in the bracket.
+panel), and one more Newton correction ``c`` from it (with the model's slope there); the root is ``x1 + c`` when
+``|c| <= 1e-6``, the error predicted after that correction ``|F''/(2F')| c^2`` is at most ``1e-4 RTOL``, and it
+lies in the bracket.
 Otherwise the iteration goes on as above. So a point whose start is within about ``1e-4`` of its root (the
 continuation start of a ``gamma`` sweep, below) needs a single evaluation of the panels and a single ``log`` (and
 two ``log1p`` where the step changes ``1 - d1/N`` or ``1 - d1/T`` by more than ``1e-3`` relative).
@@ -203,11 +206,12 @@ def _finish(xa, f, df, d1, e1, g1, g2, g3, qN, qT, lo, hi):  # pragma: no cover 
     Returns ``(ok, root, 1 / F'(xa), d1, e1, x1)`` with the sums at the root. The step to second order
     ``dl = ep - c2 ep^2`` (``ep = -F/F'``, ``c2 = F''/(2F')``, ``F'' = sum_X qX (e1' - qX e1^2)``); the residual at
     ``x1 = xa + dl`` from the Taylor model of ``d1`` (``aX(x1) / aX(xa) = 1 + qX (d1(xa) - d1(x1))``); the Newton
-    correction ``c`` from it. Refused (``ok`` false; the caller iterates on) unless ``|ep|, |dl| <= 1e-4``,
-    ``x1`` is on the branch (``aX(x1) > 0``), ``|c| <= 1e-6``, the error after the correction
-    ``|c2| c^2 <= 1e-4 RTOL`` and the root lies strictly inside ``(lo, hi)``. The model's error in ``d1``,
+    correction ``c`` from it with the model's slope at ``x1``. Refused (``ok`` false; the caller iterates on)
+    unless ``|ep|, |dl| <= 1e-4``, ``x1`` is on the branch (``aX(x1) > 0``), ``|c| <= 1e-6``, the error after the
+    correction ``|c2| c^2 <= 1e-4 RTOL`` and the root lies strictly inside ``(lo, hi)``. The model's error in ``d1``,
     ``<= e1 dl^4 / 24``, moves the residual by at most ``e1 (qN + qT) dl^4 / 24 < F' dl^4 / 24`` and so the root by
-    less than ``dl^4 / 24 <= 4.2e-18``, however close ``d1`` is to ``N`` or ``T``.
+    less than ``dl^4 / 24 <= 4.2e-18``, however close ``d1`` is to ``N`` or ``T``; the derivative rows' own errors
+    (``6e-12 e1`` for ``e1'``, measured in the tests) add at most ``6e-12 dl <= 6e-16`` in the same way.
     """
     r = 1.0 / df
     ep = -f * r
@@ -220,8 +224,11 @@ def _finish(xa, f, df, d1, e1, g1, g2, g3, qN, qT, lo, hi):  # pragma: no cover 
     if not (abs(dl) <= _TAYLOR):
         return False, math.nan, r, math.nan, math.nan, math.nan
     D = dl * (e1 + dl * (0.5 * g1 + dl * (g2 * (1.0 / 6.0))))  # d1(xa) - d1(x1)
-    f1 = (f + dl) + (_log1p(qN * D) + _log1p(qT * D))  # nan below the branch: refused below
-    c = -f1 / (df + F2 * dl)
+    uN = qN * D  # aX(x1) / aX(xa) - 1
+    uT = qT * D
+    f1 = (f + dl) + (_log1p(uN) + _log1p(uT))  # nan below the branch: refused below
+    e1x = e1 + dl * (g1 + dl * (0.5 * g2 + dl * (g3 * (1.0 / 6.0))))  # e1(x1)
+    c = -f1 / (1.0 + e1x * (qN / (1.0 + uN) + qT / (1.0 + uT)))  # F'(x1) of the model: qX(x1) = qX / (1 + uX)
     if not (abs(c) <= _FINISH_STEP and abs(c2) * c * c <= 1e-4 * RTOL):
         return False, math.nan, r, math.nan, math.nan, math.nan
     x = (xa + dl) + c

@@ -13,11 +13,13 @@ printed by sympy's :func:`~sympy.utilities.lambdify.lambdify` for the ``math`` m
 path evaluates, so the compiled pass (numba, IEEE arithmetic, no ``fastmath``) gives the numpy path's numbers bit
 for bit (``tests/test_compiled_observables.py``). The printed functions and the loop over the batch form a small
 module, written once to the toolkit's cache folder (:func:`scalingsym.core.fastsums.cache_dir`, subfolder
-``compiled``) under the SHA-256 of its text and compiled by numba with ``cache=True``, so that later processes
-load its machine code (tens of milliseconds) instead of compiling it (about half a second). The file's text is
-compared with the generated text before it is imported. Without numba, with ``SCALINGSYM_KERNEL=numpy``, without
-a cache folder (``SCALINGSYM_CACHE=off``) or where it cannot be written, :func:`module` returns None and the numpy
-path runs.
+``compiled``, created with mode 0700 and used only if it belongs to this user and no one else may write to it)
+under the SHA-256 of its text, and compiled by numba with ``cache=True``, so that later processes load its
+machine code (about 10 ms) instead of compiling it (about half a second); printing the expressions takes the
+engine's simplification, about 0.2 s once per process, which the numpy path needs too. What runs is the
+generated text itself (compiled from the string, after the file on disk was checked to hold it; no ``.pyc`` is
+read). Without numba, with ``SCALINGSYM_KERNEL=numpy``, without a cache folder (``SCALINGSYM_CACHE=off``) or where
+it cannot be used, :func:`module` returns None and the numpy path runs.
 
 Examples
 --------
@@ -34,10 +36,12 @@ True
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import inspect
 import os
+import stat
 import sys
+import tempfile
+import threading
 from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
@@ -106,11 +110,12 @@ def source() -> str:
     >>> "def observables(" in source() and "def _loss(rho, d_1, e1, iN, iT, w_var):" in source()
     True
     """
-    from .ridge import BIAS, LOSS_B1B, _e1, _gain_expr, _iN, _iT, _normalised
+    from .ridge import _b1b_exprs, _e1, _gain_expr, _iN, _iT
 
+    loss, bias = _b1b_exprs()
     functions = "\n\n".join([
-        _printed("_loss", (S.rho, S.d1, _e1, _iN, _iT, S.w_var), _normalised(LOSS_B1B)),
-        _printed("_bias", (S.rho, _e1, S.w_var), _normalised(BIAS)),
+        _printed("_loss", (S.rho, S.d1, _e1, _iN, _iT, S.w_var), loss),
+        _printed("_bias", (S.rho, _e1, S.w_var), bias),
         _printed("_gain", (S.d1, _e1, _iN, _iT), _gain_expr()),
     ])
     return _TEMPLATE.format(functions=functions)
@@ -128,37 +133,74 @@ def inputs(*arrays) -> list[np.ndarray]:
     return out
 
 
-@lru_cache(maxsize=4)
-def _load(text: str, folder: Path) -> ModuleType | None:
-    """The module of ``text`` in ``folder``: written once (atomically), checked, imported; None if that fails."""
-    digest = hashlib.sha256(text.encode()).hexdigest()[:20]
-    path = folder / "compiled" / f"ridge_observables_{digest}.py"
-    name = f"scalingsym_compiled_ridge_observables_{digest}"
-    inserted = False
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not path.is_file() or path.read_text() != text:
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(text)
-            os.replace(tmp, path)
-        if path.read_text() != text:  # pragma: no cover - another writer in between
-            return None
-        if name in sys.modules:  # the same text, already compiled in this process (from another cache folder)
-            return sys.modules[name]
-        spec = importlib.util.spec_from_file_location(name, path)
-        if spec is None or spec.loader is None:  # pragma: no cover
-            return None
-        mod = importlib.util.module_from_spec(spec)
-        sys.modules[name] = mod
-        inserted = True
-        spec.loader.exec_module(mod)
-        # compile (or load) now the one signature every call has: read-only inputs, fresh outputs, floats
-        mod.observables(*inputs(*[np.ones(1)] * 5), 1.0, 0.0, 2.0, 0.0, *[np.ones(1) for _ in range(5)])
-        return mod
-    except Exception:  # the pass is optional: an unwritable folder, numba unable to compile here, ...
-        if inserted:
-            sys.modules.pop(name, None)
+_LOCK = threading.Lock()
+#: the compiled modules of this process, by the SHA-256 of their text (one per text, whichever folder held it)
+_MODULES: dict[str, ModuleType] = {}
+#: the (text, folder) pairs whose file was written and checked in this process
+_READY: set[tuple[str, str]] = set()
+#: the texts that failed to compile here (the numpy path for the rest of the process)
+_FAILED: set[str] = set()
+
+
+def _private_folder(folder: Path) -> Path | None:
+    """``folder / "compiled"``, created with mode 0700; None unless it is a folder of this user that no one else
+    may write (the code and numba's machine code in it are run)."""
+    sub = folder / "compiled"
+    sub.mkdir(mode=0o700, parents=True, exist_ok=True)
+    st = sub.stat()
+    if not stat.S_ISDIR(st.st_mode) or (hasattr(os, "getuid") and st.st_uid != os.getuid()):
         return None
+    if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        return None
+    return sub
+
+
+def _load(text: str, folder: Path) -> ModuleType | None:
+    """The module of ``text``, kept in ``folder``: written once (atomically), checked, run; None if that fails.
+
+    The checked text itself is compiled and run (no ``.pyc`` is read); its file is there for numba's cache, which
+    keeps the machine code next to it (``__pycache__``) and checks it against the file. A folder that cannot be
+    used is tried again at the next call; a text that numba cannot compile is not.
+    """
+    digest = hashlib.sha256(text.encode()).hexdigest()[:20]
+    name = f"scalingsym_compiled_ridge_observables_{digest}"
+    key = (digest, str(folder))
+    with _LOCK:
+        if digest in _FAILED:
+            return None
+        if key in _READY:
+            return _MODULES[digest]
+        try:
+            sub = _private_folder(folder)
+            if sub is None:
+                return None
+            path = sub / f"ridge_observables_{digest}.py"
+            if not path.is_file() or path.read_text() != text:
+                fd, tmp = tempfile.mkstemp(dir=sub, suffix=".tmp")
+                try:
+                    with os.fdopen(fd, "w") as f:
+                        f.write(text)
+                    os.replace(tmp, path)
+                finally:
+                    if os.path.exists(tmp):
+                        os.unlink(tmp)
+        except OSError:  # an unwritable or unreadable folder
+            return None
+        if digest not in _MODULES:
+            mod = ModuleType(name)
+            mod.__file__ = str(path)
+            sys.modules[name] = mod  # numba's cache finds the module of its functions by name
+            try:
+                exec(compile(text, str(path), "exec"), mod.__dict__)  # the text checked above, not the disk's now
+                # compile (or load) now the one signature every call has: read-only inputs, fresh outputs, floats
+                mod.observables(*inputs(*[np.ones(1)] * 5), 1.0, 0.0, 2.0, 0.0, *[np.ones(1) for _ in range(5)])
+            except Exception:  # the pass is optional: numba unable to compile here, ...
+                sys.modules.pop(name, None)
+                _FAILED.add(digest)
+                return None
+            _MODULES[digest] = mod
+        _READY.add(key)
+        return _MODULES[digest]
 
 
 def module() -> ModuleType | None:

@@ -93,12 +93,19 @@ def _compiled(module: str):
     )
 
 
+@lru_cache(maxsize=1)
+def _b1b_exprs() -> tuple[sp.Expr, sp.Expr]:
+    """:data:`LOSS_B1B` and the isotropic :data:`BIAS` in ``1/N``, ``1/T`` and ``e1`` (simplified once)."""
+    return _normalised(LOSS_B1B), _normalised(BIAS)
+
+
 @lru_cache(maxsize=4)
 def _compiled_b1b(module: str):
     """:data:`LOSS_B1B` and the isotropic :data:`BIAS` compiled once per backend (shared by every model), in
     ``1/N``, ``1/T`` and ``e1``."""
-    return (sp.lambdify((S.rho, S.d1, _e1, _iN, _iT, S.w_var), _normalised(LOSS_B1B), module),
-            sp.lambdify((S.rho, _e1, S.w_var), _normalised(BIAS), module))
+    loss, bias = _b1b_exprs()
+    return (sp.lambdify((S.rho, S.d1, _e1, _iN, _iT, S.w_var), loss, module),
+            sp.lambdify((S.rho, _e1, S.w_var), bias, module))
 
 
 @dataclass(frozen=True)
@@ -309,7 +316,7 @@ class RandomFeatureRidge:
         g_ = np.asarray(check_ridge("gamma", gamma), dtype=np.float64)
         N_, T_, g_ = np.broadcast_arrays(N_, T_, g_)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            gb = g_ / self.u_var if self.u_var != 1.0 else g_
+            gb = g_ / self.u_var
             # beyond float64's range (inf, or nan from inf / inf or 0 / 0) the ridge has switched learning off:
             # rho -> inf, loss -> its gamma -> inf limit (fmin maps inf and nan to _S_MAX); gb = 0 is s = 0
             s = np.fmin(gb / (N_ * T_), _S_MAX)
@@ -338,7 +345,7 @@ class RandomFeatureRidge:
         s_ = np.minimum(s_, _S_MAX)
         with np.errstate(invalid="ignore", over="ignore"):
             gb = np.where(s_ == 0, 0.0, s_ * N_ * T_)
-        return self._solve_checked(N_, T_, s_, gb * self.u_var, gb, zero_ridge=bool(np.any(s_ == 0)))
+        return self._solve_checked(N_, T_, s_, gb * self.u_var, gb, zero_ridge=bool(np.any(gb == 0)))
 
     def _solve_checked(self, N_, T_, s_, g_, gb, zero_ridge: bool = True) -> RidgeSolution:
         """:meth:`solve` and :meth:`solve_normalised` after their input checks (broadcast float64 arrays; ``s_``
