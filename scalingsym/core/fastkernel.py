@@ -353,6 +353,18 @@ def _ridgeless(n, tr, C, i0, h, ih):  # pragma: no cover - compiled
 _LOG4 = math.log(4.0)
 _LOG_PAD = math.log(1.0001)
 
+@njit(cache=True, fastmath=_FASTMATH, error_model="numpy", inline="always")
+def _fail(st, v, i, status, rho, xreq):  # pragma: no cover - compiled
+    """Record that point ``i`` ended with status ``st`` (not :data:`OK`); True when the batch must stop there (a
+    panel is missing: ``xreq[i] = v``, the ``log rho`` asked for), else ``rho[i]`` is ``nan``."""
+    status[i] = st
+    if st == OUT_OF_RANGE:
+        xreq[i] = v
+        return True
+    rho[i] = math.nan
+    return False
+
+
 #: length of the ``state`` vector of :func:`solve_batch`
 STATE_SIZE = 10
 
@@ -434,14 +446,10 @@ def solve_batch(s, N, T, C, i0, h, tr, Mp, continuation, start, state, rho, d1, 
                 x0 = last_x0
             else:
                 x0, st, v = _ridgeless(n, tr, C, i0, h, ih)
-                if st == OUT_OF_RANGE:
-                    status[i] = st
-                    xreq[i] = v
-                    stop = i
-                    break
                 if st != OK:
-                    status[i] = st
-                    rho[i] = math.nan
+                    if _fail(st, v, i, status, rho, xreq):
+                        stop = i
+                        break
                     continue
                 last_n = n
                 last_x0 = x0
@@ -474,9 +482,7 @@ def solve_batch(s, N, T, C, i0, h, tr, Mp, continuation, start, state, rho, d1, 
                 if xs == xs:  # the continuation start: one evaluation and the finish, where it is accepted
                     f, df, inside, a, b, g1, g2, g3, qN, qT = _residual(_SELF_CONSISTENT, xs, ls, iN, iT, C, i0, h,
                                                                         ih)
-                    if not inside:
-                        status[i] = OUT_OF_RANGE
-                        xreq[i] = xs
+                    if not inside and _fail(OUT_OF_RANGE, xs, i, status, rho, xreq):
                         stop = i
                         break
                     if math.isfinite(f):
@@ -485,15 +491,11 @@ def solve_batch(s, N, T, C, i0, h, tr, Mp, continuation, start, state, rho, d1, 
                     xs = ls + math.log1p(math.exp(x0 - ls))  # log(s + rho_0)
                 if not done:
                     x, st, v, D, E = _newton(_SELF_CONSISTENT, lo, hi, xs, ls, iN, iT, C, i0, h, ih)
-                    if st == OUT_OF_RANGE:
-                        status[i] = st
-                        xreq[i] = v
-                        stop = i
-                        break
                     if st != OK:
-                        status[i] = st
-                        rho[i] = math.nan
-                        pN = math.nan
+                        if _fail(st, v, i, status, rho, xreq):
+                            stop = i
+                            break
+                        pN = math.nan  # no continuation from a failed point
                         continue
                 runs = runs + 1 if same else 1
                 qx = px
@@ -509,9 +511,7 @@ def solve_batch(s, N, T, C, i0, h, tr, Mp, continuation, start, state, rho, d1, 
                     e1[i] = E
                     continue
         a, b, _g1, _g2, _g3, inside = _sums(C, i0, h, ih, x)
-        if not inside:
-            status[i] = OUT_OF_RANGE
-            xreq[i] = x
+        if not inside and _fail(OUT_OF_RANGE, x, i, status, rho, xreq):
             stop = i
             break
         d1[i] = a

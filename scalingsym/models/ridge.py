@@ -321,8 +321,7 @@ class RandomFeatureRidge:
             # rho -> inf, loss -> its gamma -> inf limit (fmin maps inf and nan to _S_MAX); gb = 0 is s = 0
             s = np.fmin(gb / (N_ * T_), _S_MAX)
         zero = gb == 0
-        ridgeless = bool(np.any(zero))
-        if ridgeless:
+        if np.any(zero):
             s = np.where(zero, 0.0, s)
         vanished = s == 0
         if np.any(vanished) and np.any(vanished & ~zero):
@@ -330,7 +329,7 @@ class RandomFeatureRidge:
                 "gamma > 0 with N or T = inf makes gamma_bar/(N T) vanish; for a one-resource limit give the "
                 "normalised regulariser instead: RandomFeatureRidge.solve_normalised(N, T, s)"
             )
-        return self._solve_checked(N_, T_, s, g_, gb, zero_ridge=ridgeless)
+        return self._solve_checked(N_, T_, s, g_, gb)
 
     def solve_normalised(self, N: Any, T: Any, s: Any) -> RidgeSolution:
         """Solve with the normalised regulariser ``s = gamma_bar / (N T)`` given directly.
@@ -345,11 +344,11 @@ class RandomFeatureRidge:
         s_ = np.minimum(s_, _S_MAX)
         with np.errstate(invalid="ignore", over="ignore"):
             gb = np.where(s_ == 0, 0.0, s_ * N_ * T_)
-        return self._solve_checked(N_, T_, s_, gb * self.u_var, gb, zero_ridge=bool(np.any(gb == 0)))
+        return self._solve_checked(N_, T_, s_, gb * self.u_var, gb)
 
-    def _solve_checked(self, N_, T_, s_, g_, gb, zero_ridge: bool = True) -> RidgeSolution:
+    def _solve_checked(self, N_, T_, s_, g_, gb) -> RidgeSolution:
         """:meth:`solve` and :meth:`solve_normalised` after their input checks (broadcast float64 arrays; ``s_``
-        finite and ``>= 0``). ``zero_ridge`` False: no point has ``gb = 0``."""
+        finite and ``>= 0``)."""
         spec = self._batch_spectrum(s_.size)
         if spec is not self.spectrum:  # the automatic fast path; where it cannot be built, the exact sums
             try:
@@ -362,8 +361,7 @@ class RandomFeatureRidge:
                 rho, d1, e1 = spec._solve_isotropic_checked(s_, N_, T_)
             else:
                 rho, d1, e1 = np.asarray(solve_rho(spec, s_, N_, T_), dtype=np.float64), None, None
-        out = self._observables(N_, T_, gb, s_, rho, spec=spec, sums=None if d1 is None else (d1, e1),
-                                zero_ridge=zero_ridge)
+        out = self._observables(N_, T_, gb, s_, rho, spec=spec, sums=None if d1 is None else (d1, e1))
         return RidgeSolution(N_, T_, g_, gb, *out[:6], noise=out[6])
 
     def _batch_spectrum(self, size: int) -> Spectrum:
@@ -379,18 +377,17 @@ class RandomFeatureRidge:
             fast = self._auto_fast = InterpolatedSpectrum(spec, continuation=True)
         return fast
 
-    def _observables(self, N_, T_, gb, s, rho, spec=None, sums=None, zero_ridge: bool = True):
-        """The observables at the roots ``rho``; ``sums = (d1, e1)`` at ``rho`` where the solver gave them;
-        ``zero_ridge`` False: no point has ``gb = 0`` (its mask is then skipped)."""
+    def _observables(self, N_, T_, gb, s, rho, spec=None, sums=None):
+        """The observables at the roots ``rho``; ``sums = (d1, e1)`` at ``rho`` where the solver gave them."""
         spec, task = (self.spectrum if spec is None else spec), self.task
-        if not zero_ridge and sums is not None and task.is_isotropic and np.size(rho) >= self.auto_fast_min_points:
+        any_ridgeless = bool(np.any(gb == 0))
+        if not any_ridgeless and sums is not None and task.is_isotropic and np.size(rho) >= self.auto_fast_min_points:
             out = self._observables_compiled(N_, T_, rho, sums, spec)
             if out is not None:
                 return out
         # the common case of a batch, every rho > 0 and every ridge > 0, skips the masks (the same numbers)
         pos = rho > 0
         all_pos = bool(np.all(pos))
-        any_ridgeless = zero_ridge and bool(np.any(gb == 0))
         ridgeless = (gb == 0) if any_ridgeless else None
         r = rho if all_pos else np.where(pos, rho, 1.0)
         if sums is None:
